@@ -1,0 +1,192 @@
+//! Small containers: fork, checkpoint, validator, crosslink, eth1 data, historical batch,
+//! compact committee.
+
+use crate::hash::{hash_pair, merkleize_in_place};
+use crate::preset::Preset;
+use crate::primitives::{BlsPublicKeyBytes, Epoch, Gwei, Root, Shard, Version};
+
+use ssz_rs::prelude::*;
+
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
+)]
+pub struct Fork {
+    pub previous_version: Version,
+    pub current_version: Version,
+    pub epoch: Epoch,
+}
+
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    SimpleSerialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct Checkpoint {
+    pub epoch: Epoch,
+    pub root: Root,
+}
+
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
+)]
+pub struct Validator {
+    pub pubkey: BlsPublicKeyBytes,
+    pub withdrawal_credentials: Root,
+    pub effective_balance: Gwei,
+    pub slashed: bool,
+    pub activation_eligibility_epoch: Epoch,
+    pub activation_epoch: Epoch,
+    pub exit_epoch: Epoch,
+    pub withdrawable_epoch: Epoch,
+}
+
+fn uint_chunk(value: u64) -> [u8; 32] {
+    let mut chunk = [0u8; 32];
+    chunk[..8].copy_from_slice(&value.to_le_bytes());
+    chunk
+}
+
+impl Validator {
+    /// `hash_tree_root(validator)` without allocation: 8 field leaves (the pubkey is itself a
+    /// 2-chunk tree), so exactly 8 hashes. Equal to the `ssz_rs` root (tested).
+    pub fn tree_root(&self) -> Root {
+        let mut pk_hi = [0u8; 32];
+        pk_hi[..16].copy_from_slice(&self.pubkey.0[32..48]);
+        let mut pk_lo = [0u8; 32];
+        pk_lo.copy_from_slice(&self.pubkey.0[..32]);
+        let leaves = [
+            hash_pair(&pk_lo, &pk_hi),
+            self.withdrawal_credentials.0,
+            uint_chunk(self.effective_balance),
+            uint_chunk(u64::from(self.slashed)),
+            uint_chunk(self.activation_eligibility_epoch),
+            uint_chunk(self.activation_epoch),
+            uint_chunk(self.exit_epoch),
+            uint_chunk(self.withdrawable_epoch),
+        ];
+        let l1 = [
+            hash_pair(&leaves[0], &leaves[1]),
+            hash_pair(&leaves[2], &leaves[3]),
+            hash_pair(&leaves[4], &leaves[5]),
+            hash_pair(&leaves[6], &leaves[7]),
+        ];
+        Root::new(hash_pair(
+            &hash_pair(&l1[0], &l1[1]),
+            &hash_pair(&l1[2], &l1[3]),
+        ))
+    }
+}
+
+/// `hash_tree_root(List[Validator, VALIDATOR_REGISTRY_LIMIT](validators))`, the fast way: one
+/// root per validator, then the tree with virtual zero padding up to depth 40, then the length.
+pub fn registry_root(validators: &[Validator], registry_limit: u64) -> Root {
+    let mut layer: Vec<[u8; 32]> = validators.iter().map(|v| v.tree_root().0).collect();
+    let depth = registry_limit.max(1).next_power_of_two().trailing_zeros() as usize;
+    let root = merkleize_in_place(&mut layer, depth);
+    crate::hash::mix_in_length(&root, validators.len() as u64)
+}
+
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
+)]
+pub struct Crosslink {
+    pub shard: Shard,
+    pub parent_root: Root,
+    pub start_epoch: Epoch,
+    pub end_epoch: Epoch,
+    pub data_root: Root,
+}
+
+#[derive(
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    SimpleSerialize,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct Eth1Data {
+    pub deposit_root: Root,
+    pub deposit_count: u64,
+    pub block_hash: Root,
+}
+
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
+)]
+pub struct HistoricalBatch<P: Preset> {
+    pub block_roots: P::HistoricalRoots,
+    pub state_roots: P::HistoricalRoots,
+}
+
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
+)]
+pub struct CompactCommittee {
+    pub pubkeys: List<BlsPublicKeyBytes, 4096>,
+    pub compact_validators: List<u64, 4096>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sszx::hash_tree_root;
+
+    fn sample(i: u64) -> Validator {
+        let mut pubkey = [0u8; 48];
+        for (j, b) in pubkey.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(31).wrapping_add(j as u8);
+        }
+        Validator {
+            pubkey: BlsPublicKeyBytes::new(pubkey),
+            withdrawal_credentials: Root::new([i as u8; 32]),
+            effective_balance: 32_000_000_000 - i,
+            slashed: i % 3 == 0,
+            activation_eligibility_epoch: i,
+            activation_epoch: i + 1,
+            exit_epoch: u64::MAX - i,
+            withdrawable_epoch: u64::MAX,
+        }
+    }
+
+    #[test]
+    fn fast_validator_root_equals_ssz_rs() {
+        for i in 0..20 {
+            let v = sample(i);
+            assert_eq!(v.tree_root(), hash_tree_root(&v));
+        }
+    }
+
+    #[test]
+    fn fast_registry_root_equals_ssz_rs() {
+        for n in [0usize, 1, 2, 3, 7, 64, 100] {
+            let validators: Vec<Validator> = (0..n as u64).map(sample).collect();
+            let list: List<Validator, { 1usize << 40 }> = validators.clone().try_into().unwrap();
+            assert_eq!(
+                registry_root(&validators, 1 << 40),
+                hash_tree_root(&list),
+                "n = {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn crosslink_default_root_matches_reference() {
+        assert_eq!(
+            hash_tree_root(&Crosslink::default()).to_hex(),
+            "0xc78009fdf07fc56a11f122370658a353aaa542ed63e44c4bc15ff4cd105ab33c"
+        );
+    }
+}

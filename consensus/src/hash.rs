@@ -1,0 +1,234 @@
+//! SHA-256 and the Merkle helpers of SSZ (reference 2.3 and 4.2): `hash`, the zero-subtree
+//! ladder, `merkleize` with a limit, `mix_in_length` and `is_valid_merkle_branch`.
+//!
+//! These are the hot loops behind every root, so they work on fixed 32-byte chunks in place,
+//! hash exactly one 64-byte block per parent, and never allocate per node.
+
+use crate::primitives::Root;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+/// Depth of the deepest tree any container needs (`List[Validator, 2^40]` mixes in at 41).
+pub const MAX_TREE_DEPTH: usize = 64;
+
+/// `hash(data)`: SHA-256.
+pub fn hash(data: &[u8]) -> Root {
+    Root::new(Sha256::digest(data).into())
+}
+
+/// `H(left ‖ right)`: one parent node.
+#[inline]
+pub fn hash_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(left);
+    hasher.update(right);
+    hasher.finalize().into()
+}
+
+/// `Z0 = Z`, `Z(k+1) = H(Zk ‖ Zk)`.
+pub fn zero_hashes() -> &'static [[u8; 32]; MAX_TREE_DEPTH + 1] {
+    static ZEROS: OnceLock<[[u8; 32]; MAX_TREE_DEPTH + 1]> = OnceLock::new();
+    ZEROS.get_or_init(|| {
+        let mut zeros = [[0u8; 32]; MAX_TREE_DEPTH + 1];
+        for depth in 1..=MAX_TREE_DEPTH {
+            zeros[depth] = hash_pair(&zeros[depth - 1], &zeros[depth - 1]);
+        }
+        zeros
+    })
+}
+
+/// Depth of a tree with `leaves` leaves (`next_pow2(leaves)` = `2^depth`, `next_pow2(0) = 1`).
+pub fn tree_depth(leaves: usize) -> usize {
+    leaves.max(1).next_power_of_two().trailing_zeros() as usize
+}
+
+/// `merkleize(chunks, limit)`: the root of the tree of width `next_pow2(limit)` whose first
+/// leaves are `chunks`, padded virtually with zero chunks. `chunks.len() <= limit` is the
+/// caller's contract (checked in debug builds; a longer input is hashed at its own width).
+///
+/// Works in place over one buffer: each layer halves it, and an odd tail pairs with the zero
+/// subtree of its height, so the cost is one hash per real parent plus the depth.
+pub fn merkleize_chunks(chunks: &[[u8; 32]], limit: usize) -> Root {
+    debug_assert!(chunks.len() <= limit.max(1));
+    let depth = tree_depth(limit.max(chunks.len()));
+    if chunks.is_empty() {
+        return Root::new(zero_hashes()[depth]);
+    }
+    let mut layer: Vec<[u8; 32]> = chunks.to_vec();
+    merkleize_in_place(&mut layer, depth)
+}
+
+/// Like [`merkleize_chunks`] but consumes a buffer the caller no longer needs.
+pub fn merkleize_in_place(layer: &mut Vec<[u8; 32]>, depth: usize) -> Root {
+    let zeros = zero_hashes();
+    if layer.is_empty() {
+        return Root::new(zeros[depth]);
+    }
+    for height in 0..depth {
+        let len = layer.len();
+        let parents = len.div_ceil(2);
+        for i in 0..parents {
+            let left = layer[2 * i];
+            let right = if 2 * i + 1 < len {
+                layer[2 * i + 1]
+            } else {
+                zeros[height]
+            };
+            layer[i] = hash_pair(&left, &right);
+        }
+        layer.truncate(parents);
+    }
+    Root::new(layer[0])
+}
+
+/// Packs `bytes` into zero-padded 32-byte chunks and merkleizes them under `limit` chunks.
+pub fn merkleize_padded(bytes: &[u8], limit: usize) -> Root {
+    if bytes.len() <= 32 && limit <= 1 {
+        let mut chunk = [0u8; 32];
+        chunk[..bytes.len()].copy_from_slice(bytes);
+        return Root::new(chunk);
+    }
+    let mut chunks: Vec<[u8; 32]> = bytes
+        .chunks(32)
+        .map(|part| {
+            let mut chunk = [0u8; 32];
+            chunk[..part.len()].copy_from_slice(part);
+            chunk
+        })
+        .collect();
+    let depth = tree_depth(limit.max(chunks.len()));
+    merkleize_in_place(&mut chunks, depth)
+}
+
+/// `mix_in_length(root, n) = H(root ‖ LE256(n))`.
+pub fn mix_in_length(root: &Root, length: u64) -> Root {
+    let mut len = [0u8; 32];
+    len[..8].copy_from_slice(&length.to_le_bytes());
+    Root::new(hash_pair(&root.0, &len))
+}
+
+/// The root of a container whose field roots are `fields` (one leaf per field).
+pub fn merkleize_fields(fields: &[Root]) -> Root {
+    let chunks: Vec<[u8; 32]> = fields.iter().map(|r| r.0).collect();
+    merkleize_chunks(&chunks, chunks.len())
+}
+
+/// `is_valid_merkle_branch(leaf, branch, depth, index, root)`.
+pub fn is_valid_merkle_branch(
+    leaf: &Root,
+    branch: &[Root],
+    depth: u64,
+    index: u64,
+    root: &Root,
+) -> bool {
+    if (branch.len() as u64) < depth {
+        return false;
+    }
+    let mut value = leaf.0;
+    for (i, sibling) in branch.iter().take(depth as usize).enumerate() {
+        let bit_set = i < 64 && (index >> i) & 1 == 1;
+        value = if bit_set {
+            hash_pair(&sibling.0, &value)
+        } else {
+            hash_pair(&value, &sibling.0)
+        };
+    }
+    value == root.0
+}
+
+/// `H(a ‖ b)` over 32-byte values, as a `Root`.
+pub fn hash_roots(a: &Root, b: &Root) -> Root {
+    Root::new(hash_pair(&a.0, &b.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex32(text: &str) -> [u8; 32] {
+        Root::from_hex(text).unwrap().0
+    }
+
+    #[test]
+    fn zero_ladder_matches_reference() {
+        let z = zero_hashes();
+        assert_eq!(
+            z[1],
+            hex32("f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b")
+        );
+        assert_eq!(
+            z[2],
+            hex32("db56114e00fdd4c1f85c892bf35ac9a89289aaecb1ebd0a96cde606a748b5d71")
+        );
+    }
+
+    #[test]
+    fn merkleize_pads_to_limit() {
+        let a = [1u8; 32];
+        let b = [2u8; 32];
+        let c = [3u8; 32];
+        let expected = hash_pair(&hash_pair(&a, &b), &hash_pair(&c, &zero_hashes()[0]));
+        assert_eq!(merkleize_chunks(&[a, b, c], 4).0, expected);
+        // A limit of 8 adds one more level with a zero subtree of height 2.
+        let wide = hash_pair(&expected, &zero_hashes()[2]);
+        assert_eq!(merkleize_chunks(&[a, b, c], 8).0, wide);
+        // A single chunk is its own root; nothing under a limit of 2^k is the zero subtree.
+        assert_eq!(merkleize_chunks(&[a], 1).0, a);
+        assert_eq!(merkleize_chunks(&[], 16).0, zero_hashes()[4]);
+    }
+
+    #[test]
+    fn empty_u64_list_root_matches_reference() {
+        // htr(List[uint64, 2^40]()) from the reference's known answers.
+        let root = mix_in_length(&merkleize_chunks(&[], (1usize << 40) * 8 / 32), 0);
+        assert_eq!(
+            root.0,
+            hex32("acff3e632bf8ff27b783ac48086a544d1e920512add91817790d355e09846cd0")
+        );
+        let mut chunk = [0u8; 32];
+        for (i, v) in [0u64, 1, 2].iter().enumerate() {
+            chunk[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        let root = mix_in_length(&merkleize_chunks(&[chunk], (1usize << 40) * 8 / 32), 3);
+        assert_eq!(
+            root.0,
+            hex32("9e536b1cdd6ada1e485e2c8e33a6fe4c936df2afe06d8aec39c95234cb95ff99")
+        );
+    }
+
+    #[test]
+    fn merkle_branch_round_trip() {
+        let leaves: Vec<[u8; 32]> = (0u8..8).map(|i| [i; 32]).collect();
+        let root = merkleize_chunks(&leaves, 8);
+        // Branch for index 5: sibling 4, then H(6,7), then H(H(0,1),H(2,3)).
+        let branch = [
+            Root::new(leaves[4]),
+            Root::new(hash_pair(&leaves[6], &leaves[7])),
+            Root::new(hash_pair(
+                &hash_pair(&leaves[0], &leaves[1]),
+                &hash_pair(&leaves[2], &leaves[3]),
+            )),
+        ];
+        assert!(is_valid_merkle_branch(
+            &Root::new(leaves[5]),
+            &branch,
+            3,
+            5,
+            &root
+        ));
+        assert!(!is_valid_merkle_branch(
+            &Root::new(leaves[5]),
+            &branch,
+            3,
+            4,
+            &root
+        ));
+        assert!(!is_valid_merkle_branch(
+            &Root::new(leaves[5]),
+            &branch[..2],
+            3,
+            5,
+            &root
+        ));
+    }
+}

@@ -1,0 +1,127 @@
+//! What this project adds on top of `ssz_rs`: bounded-collection traits that generic code can
+//! name through a preset, `hash_tree_root` and `signing_root` that take `&self`, and typed
+//! encode/decode errors.
+
+use crate::primitives::Root;
+use serde::{de::DeserializeOwned, Serialize};
+use ssz_rs::{List, SimpleSerialize, Vector};
+use std::fmt::Debug;
+use std::ops::{Deref, IndexMut};
+
+/// Bounds every SSZ value of this project satisfies.
+pub trait SszValue:
+    SimpleSerialize + Clone + Debug + PartialEq + Eq + Send + Sync + Serialize + DeserializeOwned
+{
+}
+
+impl<T> SszValue for T where
+    T: SimpleSerialize
+        + Clone
+        + Debug
+        + PartialEq
+        + Eq
+        + Send
+        + Sync
+        + Serialize
+        + DeserializeOwned
+{
+}
+
+/// `Vector[T, N]` named through a preset's associated type.
+pub trait SszVector<T: 'static>:
+    SszValue + Deref<Target = Vec<T>> + IndexMut<usize, Output = T>
+{
+    /// Mutable access to every element in order.
+    fn elements_mut(&mut self) -> impl Iterator<Item = &mut T>;
+}
+
+/// `List[T, N]` named through a preset's associated type.
+pub trait SszList<T: 'static>:
+    SszValue + Deref<Target = Vec<T>> + IndexMut<usize, Output = T>
+{
+    /// The list's limit `N`.
+    fn limit() -> usize;
+    /// Appends `value`, refusing to grow past the limit.
+    fn try_push(&mut self, value: T) -> Result<(), ListFull>;
+    /// Empties the list.
+    fn clear(&mut self);
+    /// Builds a list from `values`, refusing more than the limit.
+    fn try_from_vec(values: Vec<T>) -> Result<Self, ListFull>;
+}
+
+/// A push or build past a list's limit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("list is full: limit {limit}")]
+pub struct ListFull {
+    pub limit: usize,
+}
+
+impl<T: SszValue + Default + 'static, const N: usize> SszVector<T> for Vector<T, N> {
+    fn elements_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.iter_mut()
+    }
+}
+
+impl<T: SszValue + Default + 'static, const N: usize> SszList<T> for List<T, N> {
+    fn limit() -> usize {
+        N
+    }
+
+    fn try_push(&mut self, value: T) -> Result<(), ListFull> {
+        if self.len() >= N {
+            return Err(ListFull { limit: N });
+        }
+        self.push(value);
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        List::clear(self);
+    }
+
+    fn try_from_vec(values: Vec<T>) -> Result<Self, ListFull> {
+        List::try_from(values).map_err(|_| ListFull { limit: N })
+    }
+}
+
+/// `hash_tree_root(value)`. `ssz_rs` hashes through `&mut self`; this takes `&self` at the
+/// price of one clone, which is what every small container wants. Large structures (the
+/// registry, the beacon state) have dedicated, cached roots.
+pub fn hash_tree_root<T: SimpleSerialize + Clone>(value: &T) -> Root {
+    let mut copy = value.clone();
+    match copy.hash_tree_root() {
+        Ok(node) => Root::from(node),
+        // Merkleization of a value that fits its type cannot fail; a value past its limit
+        // (impossible through this crate's constructors) gets the zero root rather than a panic.
+        Err(_) => Root::zero(),
+    }
+}
+
+/// `signing_root(c)`: the root of a container without its final `signature` field.
+pub trait SigningRoot {
+    fn signing_root(&self) -> Root;
+}
+
+/// A decode failure, with the type that was being decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid SSZ for {type_name}: {reason}")]
+pub struct DecodeError {
+    pub type_name: &'static str,
+    pub reason: String,
+}
+
+/// Decodes `bytes` as a `T`, refusing malformed input with a typed error.
+pub fn decode<T: SimpleSerialize>(bytes: &[u8]) -> Result<T, DecodeError> {
+    T::deserialize(bytes).map_err(|e| DecodeError {
+        type_name: std::any::type_name::<T>(),
+        reason: e.to_string(),
+    })
+}
+
+/// Encodes `value`. Values built through this crate always fit their limits; one that does not
+/// is reported rather than encoded.
+pub fn encode<T: SimpleSerialize>(value: &T) -> Result<Vec<u8>, ssz_rs::SerializeError> {
+    let mut out = Vec::new();
+    value.serialize(&mut out)?;
+    Ok(out)
+}
