@@ -16,13 +16,58 @@ pub fn hash(data: &[u8]) -> Root {
     Root::new(Sha256::digest(data).into())
 }
 
+/// SHA-256 initial state.
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// The padding block of a 64-byte message: `0x80`, zeros, and the bit length 512.
+const PAD_64: [u8; 64] = {
+    let mut block = [0u8; 64];
+    block[0] = 0x80;
+    block[62] = 0x02;
+    block
+};
+
+/// SHA-256 of exactly 64 bytes: two calls of the compression function and nothing else
+/// (no buffering), the floor every Merkle node pays.
+#[inline]
+pub fn hash_64(block: &[u8; 64]) -> [u8; 32] {
+    hash_two_chunks(block.as_slice())
+}
+
+/// SHA-256 of two adjacent 32-byte chunks, read in place.
+#[inline]
+pub fn hash_chunk_pair(pair: &[[u8; 32]; 2]) -> [u8; 32] {
+    hash_two_chunks(pair.as_flattened())
+}
+
+#[inline]
+fn hash_two_chunks(message: &[u8]) -> [u8; 32] {
+    use sha2::digest::generic_array::GenericArray;
+    debug_assert_eq!(message.len(), 64);
+    let mut state = SHA256_IV;
+    sha2::compress256(
+        &mut state,
+        &[
+            *GenericArray::from_slice(message),
+            *GenericArray::from_slice(&PAD_64),
+        ],
+    );
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
 /// `H(left ‖ right)`: one parent node.
 #[inline]
 pub fn hash_pair(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(left);
-    hasher.update(right);
-    hasher.finalize().into()
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(left);
+    block[32..].copy_from_slice(right);
+    hash_64(&block)
 }
 
 /// `Z0 = Z`, `Z(k+1) = H(Zk ‖ Zk)`.
@@ -64,19 +109,17 @@ pub fn merkleize_in_place(layer: &mut Vec<[u8; 32]>, depth: usize) -> Root {
     if layer.is_empty() {
         return Root::new(zeros[depth]);
     }
-    for height in 0..depth {
+    for zero in zeros.iter().take(depth) {
         let len = layer.len();
-        let parents = len.div_ceil(2);
-        for i in 0..parents {
-            let left = layer[2 * i];
-            let right = if 2 * i + 1 < len {
-                layer[2 * i + 1]
-            } else {
-                zeros[height]
-            };
-            layer[i] = hash_pair(&left, &right);
+        let full = len / 2;
+        for i in 0..full {
+            let parent = hash_chunk_pair(&[layer[2 * i], layer[2 * i + 1]]);
+            layer[i] = parent;
         }
-        layer.truncate(parents);
+        if len % 2 == 1 {
+            layer[full] = hash_pair(&layer[len - 1], zero);
+        }
+        layer.truncate(len.div_ceil(2));
     }
     Root::new(layer[0])
 }
@@ -147,6 +190,16 @@ mod tests {
 
     fn hex32(text: &str) -> [u8; 32] {
         Root::from_hex(text).unwrap().0
+    }
+
+    #[test]
+    fn hash_64_is_sha256() {
+        for seed in 0u8..8 {
+            let block: [u8; 64] =
+                std::array::from_fn(|i| (i as u8).wrapping_mul(seed).wrapping_add(seed));
+            let expected: [u8; 32] = Sha256::digest(block).into();
+            assert_eq!(hash_64(&block), expected);
+        }
     }
 
     #[test]

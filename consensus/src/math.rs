@@ -5,7 +5,7 @@
 pub fn integer_squareroot(n: u64) -> u64 {
     let n = u128::from(n);
     let mut x = n;
-    let mut y = (x + 1) / 2;
+    let mut y = x.div_ceil(2);
     while y < x {
         x = y;
         y = (x + n / x) / 2;

@@ -1,7 +1,7 @@
 //! Small containers: fork, checkpoint, validator, crosslink, eth1 data, historical batch,
 //! compact committee.
 
-use crate::hash::{hash_pair, merkleize_in_place};
+use crate::hash::{hash_chunk_pair, hash_pair, merkleize_in_place};
 use crate::preset::Preset;
 use crate::primitives::{BlsPublicKeyBytes, Epoch, Gwei, Root, Shard, Version};
 
@@ -58,29 +58,31 @@ impl Validator {
     /// `hash_tree_root(validator)` without allocation: 8 field leaves (the pubkey is itself a
     /// 2-chunk tree), so exactly 8 hashes. Equal to the `ssz_rs` root (tested).
     pub fn tree_root(&self) -> Root {
-        let mut pk_hi = [0u8; 32];
-        pk_hi[..16].copy_from_slice(&self.pubkey.0[32..48]);
-        let mut pk_lo = [0u8; 32];
-        pk_lo.copy_from_slice(&self.pubkey.0[..32]);
+        let mut pubkey = [[0u8; 32]; 2];
+        pubkey[0].copy_from_slice(&self.pubkey.0[..32]);
+        pubkey[1][..16].copy_from_slice(&self.pubkey.0[32..]);
         let leaves = [
-            hash_pair(&pk_lo, &pk_hi),
-            self.withdrawal_credentials.0,
-            uint_chunk(self.effective_balance),
-            uint_chunk(u64::from(self.slashed)),
-            uint_chunk(self.activation_eligibility_epoch),
-            uint_chunk(self.activation_epoch),
-            uint_chunk(self.exit_epoch),
-            uint_chunk(self.withdrawable_epoch),
+            [hash_chunk_pair(&pubkey), self.withdrawal_credentials.0],
+            [
+                uint_chunk(self.effective_balance),
+                uint_chunk(u64::from(self.slashed)),
+            ],
+            [
+                uint_chunk(self.activation_eligibility_epoch),
+                uint_chunk(self.activation_epoch),
+            ],
+            [
+                uint_chunk(self.exit_epoch),
+                uint_chunk(self.withdrawable_epoch),
+            ],
         ];
         let l1 = [
-            hash_pair(&leaves[0], &leaves[1]),
-            hash_pair(&leaves[2], &leaves[3]),
-            hash_pair(&leaves[4], &leaves[5]),
-            hash_pair(&leaves[6], &leaves[7]),
+            [hash_chunk_pair(&leaves[0]), hash_chunk_pair(&leaves[1])],
+            [hash_chunk_pair(&leaves[2]), hash_chunk_pair(&leaves[3])],
         ];
         Root::new(hash_pair(
-            &hash_pair(&l1[0], &l1[1]),
-            &hash_pair(&l1[2], &l1[3]),
+            &hash_chunk_pair(&l1[0]),
+            &hash_chunk_pair(&l1[1]),
         ))
     }
 }
@@ -153,7 +155,7 @@ mod tests {
             pubkey: BlsPublicKeyBytes::new(pubkey),
             withdrawal_credentials: Root::new([i as u8; 32]),
             effective_balance: 32_000_000_000 - i,
-            slashed: i % 3 == 0,
+            slashed: i.is_multiple_of(3),
             activation_eligibility_epoch: i,
             activation_epoch: i + 1,
             exit_epoch: u64::MAX - i,

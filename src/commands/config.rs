@@ -1,0 +1,18 @@
+//! `shardnode config [FILE]`: validate a chain configuration and print it in full.
+
+use anyhow::Context;
+use consensus::ChainConfig;
+use std::path::Path;
+
+pub fn run(file: Option<&Path>) -> anyhow::Result<()> {
+    let config = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            ChainConfig::from_toml_str(&text).with_context(|| format!("in {}", path.display()))?
+        }
+        None => ChainConfig::default(),
+    };
+    print!("{}", config.to_toml_string());
+    Ok(())
+}
