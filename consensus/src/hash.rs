@@ -113,7 +113,7 @@ pub fn merkleize_in_place(layer: &mut Vec<[u8; 32]>, depth: usize) -> Root {
         let len = layer.len();
         let full = len / 2;
         for i in 0..full {
-            let parent = hash_chunk_pair(&[layer[2 * i], layer[2 * i + 1]]);
+            let parent = hash_two_chunks(layer[2 * i..2 * i + 2].as_flattened());
             layer[i] = parent;
         }
         if len % 2 == 1 {

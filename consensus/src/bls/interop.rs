@@ -49,6 +49,14 @@ mod tests {
     }
 
     #[test]
+    fn published_interop_public_key() {
+        assert_eq!(
+            interop_keypair(0).1.as_bytes().to_hex(),
+            "0xa99a76ed7796f7be22d5b7e85deeb7c5677e88e511e0b337618f8c4eb61349b4bf2d153f649f7b53359fe8b94a38e44c"
+        );
+    }
+
+    #[test]
     fn interop_public_key_round_trips() {
         let (secret, public) = interop_keypair(7);
         let decoded = PublicKey::from_bytes(&public.as_bytes().0).unwrap();

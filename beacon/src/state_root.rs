@@ -1,0 +1,169 @@
+//! `hash_tree_root(BeaconState)` without cloning the state: each field's root is hashed
+//! straight from its data (the registry with the consensus crate's fast validator roots, the
+//! big root vectors as chunk layers), then the 25 field roots are merkleized.
+//!
+//! Equal to the `ssz_rs` root (tested). Not incremental yet: a full state hash per slot.
+
+use consensus::containers::registry_root;
+use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth};
+use consensus::primitives::Root;
+use consensus::sszx::hash_tree_root;
+use consensus::{BeaconState, Preset};
+
+/// Root of a `Vector[Hash, N]` (`roots.len() == N`) or, with `limit`, the data root of a
+/// `List[Hash, limit]` before the length mix-in.
+fn roots_root(roots: &[Root], limit: usize) -> Root {
+    let mut layer: Vec<[u8; 32]> = roots.iter().map(|r| r.0).collect();
+    merkleize_in_place(&mut layer, tree_depth(limit))
+}
+
+/// The data root of `values` packed four per chunk, under a limit of `limit` values.
+pub(crate) fn packed_u64_root(values: &[u64], limit: usize) -> Root {
+    let mut layer: Vec<[u8; 32]> = values
+        .chunks(4)
+        .map(|four| {
+            let mut chunk = [0u8; 32];
+            for (i, v) in four.iter().enumerate() {
+                chunk[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+            }
+            chunk
+        })
+        .collect();
+    merkleize_in_place(&mut layer, tree_depth(limit.div_ceil(4)))
+}
+
+/// `hash_tree_root(List[uint64, limit](values))`.
+pub(crate) fn u64_list_root(values: &[u64], limit: usize) -> Root {
+    mix_in_length(&packed_u64_root(values, limit), values.len() as u64)
+}
+
+/// `hash_tree_root(List[T, limit](items))` for composite `T`, from the items' roots.
+fn composite_list_root(item_roots: Vec<[u8; 32]>, limit: usize) -> Root {
+    let len = item_roots.len() as u64;
+    let mut layer = item_roots;
+    mix_in_length(&merkleize_in_place(&mut layer, tree_depth(limit)), len)
+}
+
+fn uint_leaf(value: u64) -> [u8; 32] {
+    let mut chunk = [0u8; 32];
+    chunk[..8].copy_from_slice(&value.to_le_bytes());
+    chunk
+}
+
+/// `hash_tree_root(HistoricalBatch{block_roots, state_roots})`.
+pub fn historical_batch_root<P: Preset>(state: &BeaconState<P>) -> Root {
+    let blocks = roots_root(&state.block_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize);
+    let states = roots_root(&state.state_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize);
+    Root::new(hash_pair(&blocks.0, &states.0))
+}
+
+/// `hash_tree_root(state)`.
+pub fn state_root<P: Preset>(state: &BeaconState<P>) -> Root {
+    let shr = P::SLOTS_PER_HISTORICAL_ROOT as usize;
+    let ehv = P::EPOCHS_PER_HISTORICAL_VECTOR as usize;
+    let pending_limit = (P::MAX_ATTESTATIONS * P::SLOTS_PER_EPOCH) as usize;
+    let pending_root = |list: &[consensus::PendingAttestation]| {
+        composite_list_root(
+            list.iter().map(|a| hash_tree_root(a).0).collect(),
+            pending_limit,
+        )
+    };
+    let crosslinks_root = |list: &[consensus::Crosslink]| {
+        let mut layer: Vec<[u8; 32]> = list.iter().map(|c| hash_tree_root(c).0).collect();
+        merkleize_in_place(&mut layer, tree_depth(P::SHARD_COUNT as usize))
+    };
+    let mut fields: Vec<[u8; 32]> = vec![
+        uint_leaf(state.genesis_time),
+        uint_leaf(state.slot),
+        hash_tree_root(&state.fork).0,
+        hash_tree_root(&state.latest_block_header).0,
+        roots_root(&state.block_roots, shr).0,
+        roots_root(&state.state_roots, shr).0,
+        mix_in_length(
+            &roots_root(&state.historical_roots, P::HISTORICAL_ROOTS_LIMIT as usize),
+            state.historical_roots.len() as u64,
+        )
+        .0,
+        hash_tree_root(&state.eth1_data).0,
+        composite_list_root(
+            state
+                .eth1_data_votes
+                .iter()
+                .map(|d| hash_tree_root(d).0)
+                .collect(),
+            P::SLOTS_PER_ETH1_VOTING_PERIOD as usize,
+        )
+        .0,
+        uint_leaf(state.eth1_deposit_index),
+        registry_root(&state.validators, P::VALIDATOR_REGISTRY_LIMIT).0,
+        u64_list_root(&state.balances, P::VALIDATOR_REGISTRY_LIMIT as usize).0,
+        uint_leaf(state.start_shard),
+        roots_root(&state.randao_mixes, ehv).0,
+        roots_root(&state.active_index_roots, ehv).0,
+        roots_root(&state.compact_committees_roots, ehv).0,
+        packed_u64_root(&state.slashings, P::EPOCHS_PER_SLASHINGS_VECTOR as usize).0,
+        pending_root(&state.previous_epoch_attestations).0,
+        pending_root(&state.current_epoch_attestations).0,
+        crosslinks_root(&state.previous_crosslinks).0,
+        crosslinks_root(&state.current_crosslinks).0,
+        hash_tree_root(&state.justification_bits).0,
+        hash_tree_root(&state.previous_justified_checkpoint).0,
+        hash_tree_root(&state.current_justified_checkpoint).0,
+        hash_tree_root(&state.finalized_checkpoint).0,
+    ];
+    let depth = tree_depth(fields.len());
+    merkleize_in_place(&mut fields, depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use consensus::{Mainnet, Minimal, PendingAttestation, Validator};
+
+    fn busy_state() -> BeaconState<Minimal> {
+        let mut state = BeaconState::<Minimal> {
+            slot: 77,
+            ..BeaconState::default()
+        };
+        for i in 0..5u64 {
+            state.validators.push(Validator {
+                effective_balance: i * 1_000,
+                ..Validator::default()
+            });
+            state.balances.push(i * 7);
+        }
+        state.historical_roots.push(Root::new([3; 32]));
+        state.eth1_data_votes.push(consensus::Eth1Data::default());
+        state.slashings[3] = 99;
+        state.randao_mixes[5] = Root::new([9; 32]);
+        state
+            .previous_epoch_attestations
+            .push(PendingAttestation::default());
+        state.current_crosslinks[2].start_epoch = 4;
+        state.justification_bits.set(1, true);
+        state
+    }
+
+    #[test]
+    fn equals_ssz_rs_root() {
+        let state = busy_state();
+        assert_eq!(state_root(&state), hash_tree_root(&state));
+        let minimal = BeaconState::<Minimal>::default();
+        assert_eq!(state_root(&minimal), hash_tree_root(&minimal));
+        let mainnet = BeaconState::<Mainnet>::default();
+        assert_eq!(
+            state_root(&mainnet).to_hex(),
+            "0x5a30e3638e823092a67341f6378a98757e88b60eed0e7d3a3e4c0ff1af46d329"
+        );
+    }
+
+    #[test]
+    fn historical_batch_root_equals_ssz_rs() {
+        let state = busy_state();
+        let batch = consensus::HistoricalBatch::<Minimal> {
+            block_roots: state.block_roots.clone(),
+            state_roots: state.state_roots.clone(),
+        };
+        assert_eq!(historical_batch_root(&state), hash_tree_root(&batch));
+    }
+}

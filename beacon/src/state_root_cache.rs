@@ -1,0 +1,362 @@
+//! [`StateRootCache`]: `hash_tree_root(BeaconState)` kept incrementally across calls.
+//!
+//! The cache keeps the Merkle tree of every large field (the root vectors, the registry, the
+//! balances, the pending attestations, the crosslinks) and, on each call, compares the state's
+//! current contents with what it hashed last time, rehashing only the paths above changed
+//! leaves. Because it diffs contents instead of trusting change notifications, it is correct
+//! whatever changed the state in between (tested against [`crate::state_root::state_root`]);
+//! a slot that changes a few leaves costs a few memory comparisons per leaf plus a few hashes.
+
+use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth, zero_hashes};
+use consensus::primitives::Root;
+use consensus::sszx::hash_tree_root;
+use consensus::{BeaconState, Crosslink, PendingAttestation, Preset, Validator};
+
+/// A Merkle tree of depth `depth` over a prefix of populated leaves (the rest are virtual zero
+/// leaves), with the changed leaves remembered until the next [`LeafTree::root`].
+#[derive(Clone, Debug, Default)]
+struct LeafTree {
+    depth: usize,
+    /// `levels[0]` are the leaves; `levels[h]` has `ceil(len / 2^h)` nodes.
+    levels: Vec<Vec<[u8; 32]>>,
+    dirty: Vec<usize>,
+    stale: bool,
+}
+
+impl LeafTree {
+    /// Prepares for `len` leaves under a tree of `depth` (rebuilding when either changes).
+    fn reset_shape(&mut self, depth: usize, len: usize) {
+        if self.levels.is_empty() || self.depth != depth {
+            self.depth = depth;
+            self.levels = vec![Vec::new()];
+            self.stale = true;
+        }
+        if self.levels[0].len() != len {
+            self.levels[0].resize(len, [0u8; 32]);
+            self.stale = true;
+        }
+    }
+
+    /// Sets leaf `i` (which must be below the length given to `reset_shape`).
+    #[inline]
+    fn set(&mut self, i: usize, leaf: [u8; 32]) {
+        if self.levels[0][i] != leaf {
+            self.levels[0][i] = leaf;
+            if !self.stale {
+                self.dirty.push(i);
+            }
+        }
+    }
+
+    fn rebuild(&mut self) {
+        self.levels.truncate(1);
+        for zero in zero_hashes().iter().take(self.depth) {
+            let below = self.levels.last().map(Vec::as_slice).unwrap_or_default();
+            let level: Vec<[u8; 32]> = below
+                .chunks(2)
+                .map(|pair| hash_pair(&pair[0], pair.get(1).unwrap_or(zero)))
+                .collect();
+            self.levels.push(level);
+        }
+        self.dirty.clear();
+        self.stale = false;
+    }
+
+    /// The root (data root for lists: the caller mixes in the length).
+    fn root(&mut self) -> Root {
+        let zeros = zero_hashes();
+        if self.levels[0].is_empty() {
+            self.dirty.clear();
+            self.stale = false;
+            return Root::new(zeros[self.depth]);
+        }
+        if self.stale || self.levels.len() != self.depth + 1 {
+            self.rebuild();
+        } else if !self.dirty.is_empty() {
+            let mut positions = std::mem::take(&mut self.dirty);
+            positions.sort_unstable();
+            positions.dedup();
+            for height in 0..self.depth {
+                for p in positions.iter_mut() {
+                    *p /= 2;
+                }
+                positions.dedup();
+                let (below, above) = self.levels.split_at_mut(height + 1);
+                let below = &below[height];
+                let level = &mut above[0];
+                for &p in &positions {
+                    let right = below.get(2 * p + 1).unwrap_or(&zeros[height]);
+                    level[p] = hash_pair(&below[2 * p], right);
+                }
+            }
+        }
+        Root::new(self.levels[self.depth][0])
+    }
+}
+
+/// Leaves derived from list elements, recomputed only for elements that changed.
+#[derive(Clone, Debug)]
+struct ElementTree<T> {
+    elements: Vec<T>,
+    tree: LeafTree,
+}
+
+impl<T> Default for ElementTree<T> {
+    fn default() -> Self {
+        Self {
+            elements: Vec::new(),
+            tree: LeafTree::default(),
+        }
+    }
+}
+
+impl<T: Clone + PartialEq> ElementTree<T> {
+    fn root(&mut self, items: &[T], depth: usize, leaf: impl Fn(&T) -> [u8; 32]) -> Root {
+        if self.tree.levels.is_empty() || self.tree.depth != depth {
+            self.elements.clear();
+        }
+        self.tree.reset_shape(depth, items.len());
+        self.elements.truncate(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match self.elements.get_mut(i) {
+                Some(old) if old == item => {}
+                Some(old) => {
+                    *old = item.clone();
+                    self.tree.set(i, leaf(item));
+                }
+                None => {
+                    self.elements.push(item.clone());
+                    self.tree.set(i, leaf(item));
+                }
+            }
+        }
+        self.tree.root()
+    }
+}
+
+fn roots_tree(tree: &mut LeafTree, roots: &[Root], depth: usize) -> Root {
+    tree.reset_shape(depth, roots.len());
+    for (i, r) in roots.iter().enumerate() {
+        tree.set(i, r.0);
+    }
+    tree.root()
+}
+
+fn packed_tree(tree: &mut LeafTree, values: &[u64], depth: usize) -> Root {
+    tree.reset_shape(depth, values.len().div_ceil(4));
+    for (i, four) in values.chunks(4).enumerate() {
+        let mut chunk = [0u8; 32];
+        for (j, v) in four.iter().enumerate() {
+            chunk[j * 8..j * 8 + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        tree.set(i, chunk);
+    }
+    tree.root()
+}
+
+fn uint_leaf(value: u64) -> [u8; 32] {
+    let mut chunk = [0u8; 32];
+    chunk[..8].copy_from_slice(&value.to_le_bytes());
+    chunk
+}
+
+/// The trees of one chain's states; see the module documentation.
+#[derive(Clone, Debug, Default)]
+pub struct StateRootCache {
+    block_roots: LeafTree,
+    state_roots: LeafTree,
+    historical_roots: LeafTree,
+    randao_mixes: LeafTree,
+    active_index_roots: LeafTree,
+    compact_committees_roots: LeafTree,
+    balances: LeafTree,
+    slashings: LeafTree,
+    validators: ElementTree<Validator>,
+    previous_attestations: ElementTree<PendingAttestation>,
+    current_attestations: ElementTree<PendingAttestation>,
+    previous_crosslinks: ElementTree<Crosslink>,
+    current_crosslinks: ElementTree<Crosslink>,
+}
+
+impl StateRootCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `hash_tree_root(state)`, updating the cached trees.
+    pub fn root<P: Preset>(&mut self, state: &BeaconState<P>) -> Root {
+        let shr = tree_depth(P::SLOTS_PER_HISTORICAL_ROOT as usize);
+        let ehv = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
+        let pending = tree_depth((P::MAX_ATTESTATIONS * P::SLOTS_PER_EPOCH) as usize);
+        let registry = tree_depth(P::VALIDATOR_REGISTRY_LIMIT as usize);
+        let balances = tree_depth((P::VALIDATOR_REGISTRY_LIMIT as usize).div_ceil(4));
+        let slashings = tree_depth((P::EPOCHS_PER_SLASHINGS_VECTOR as usize).div_ceil(4));
+        let crosslinks = tree_depth(P::SHARD_COUNT as usize);
+        let historical = tree_depth(P::HISTORICAL_ROOTS_LIMIT as usize);
+        let crosslink_leaf = |c: &Crosslink| hash_tree_root(c).0;
+        let attestation_leaf = |a: &PendingAttestation| hash_tree_root(a).0;
+
+        let votes: Vec<[u8; 32]> = state
+            .eth1_data_votes
+            .iter()
+            .map(|d| hash_tree_root(d).0)
+            .collect();
+        let votes_len = votes.len() as u64;
+        let mut votes = votes;
+        let votes_root = mix_in_length(
+            &merkleize_in_place(
+                &mut votes,
+                tree_depth(P::SLOTS_PER_ETH1_VOTING_PERIOD as usize),
+            ),
+            votes_len,
+        );
+
+        let mut fields: Vec<[u8; 32]> = vec![
+            uint_leaf(state.genesis_time),
+            uint_leaf(state.slot),
+            hash_tree_root(&state.fork).0,
+            hash_tree_root(&state.latest_block_header).0,
+            roots_tree(&mut self.block_roots, &state.block_roots, shr).0,
+            roots_tree(&mut self.state_roots, &state.state_roots, shr).0,
+            mix_in_length(
+                &roots_tree(
+                    &mut self.historical_roots,
+                    &state.historical_roots,
+                    historical,
+                ),
+                state.historical_roots.len() as u64,
+            )
+            .0,
+            hash_tree_root(&state.eth1_data).0,
+            votes_root.0,
+            uint_leaf(state.eth1_deposit_index),
+            mix_in_length(
+                &self
+                    .validators
+                    .root(&state.validators, registry, |v| v.tree_root().0),
+                state.validators.len() as u64,
+            )
+            .0,
+            mix_in_length(
+                &packed_tree(&mut self.balances, &state.balances, balances),
+                state.balances.len() as u64,
+            )
+            .0,
+            uint_leaf(state.start_shard),
+            roots_tree(&mut self.randao_mixes, &state.randao_mixes, ehv).0,
+            roots_tree(&mut self.active_index_roots, &state.active_index_roots, ehv).0,
+            roots_tree(
+                &mut self.compact_committees_roots,
+                &state.compact_committees_roots,
+                ehv,
+            )
+            .0,
+            packed_tree(&mut self.slashings, &state.slashings, slashings).0,
+            mix_in_length(
+                &self.previous_attestations.root(
+                    &state.previous_epoch_attestations,
+                    pending,
+                    attestation_leaf,
+                ),
+                state.previous_epoch_attestations.len() as u64,
+            )
+            .0,
+            mix_in_length(
+                &self.current_attestations.root(
+                    &state.current_epoch_attestations,
+                    pending,
+                    attestation_leaf,
+                ),
+                state.current_epoch_attestations.len() as u64,
+            )
+            .0,
+            self.previous_crosslinks
+                .root(&state.previous_crosslinks, crosslinks, crosslink_leaf)
+                .0,
+            self.current_crosslinks
+                .root(&state.current_crosslinks, crosslinks, crosslink_leaf)
+                .0,
+            hash_tree_root(&state.justification_bits).0,
+            hash_tree_root(&state.previous_justified_checkpoint).0,
+            hash_tree_root(&state.current_justified_checkpoint).0,
+            hash_tree_root(&state.finalized_checkpoint).0,
+        ];
+        let depth = tree_depth(fields.len());
+        merkleize_in_place(&mut fields, depth)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state_root::state_root;
+    use consensus::sszx::SszList;
+    use consensus::{Eth1Data, Minimal};
+
+    /// A small deterministic generator for the mutation sequence.
+    fn next(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    #[test]
+    fn incremental_root_tracks_every_mutation() {
+        let mut state = BeaconState::<Minimal>::default();
+        let mut cache = StateRootCache::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        assert_eq!(cache.root(&state), state_root(&state));
+        for step in 0..400 {
+            let r = next(&mut seed);
+            let i = (r >> 8) as usize;
+            match r % 12 {
+                0 => {
+                    state.validators.push(Validator {
+                        effective_balance: r,
+                        ..Validator::default()
+                    });
+                    state.balances.push(r >> 3);
+                }
+                1 if !state.validators.is_empty() => {
+                    let n = state.validators.len();
+                    state.validators[i % n].slashed ^= true;
+                    state.balances[i % n] = r;
+                }
+                2 => state.randao_mixes[i % 64] = Root::new([r as u8; 32]),
+                3 => state.block_roots[i % 64] = Root::new([(r >> 3) as u8; 32]),
+                4 => state.historical_roots.push(Root::new([r as u8; 32])),
+                5 => state.slashings[i % 64] = r,
+                6 => {
+                    let _ = state
+                        .current_epoch_attestations
+                        .try_push(PendingAttestation {
+                            inclusion_delay: r,
+                            ..PendingAttestation::default()
+                        });
+                }
+                7 => {
+                    state.previous_epoch_attestations =
+                        std::mem::take(&mut state.current_epoch_attestations);
+                }
+                8 => state.current_crosslinks[i % 8].end_epoch = r,
+                9 => {
+                    let _ = state.eth1_data_votes.try_push(Eth1Data {
+                        deposit_count: r,
+                        ..Eth1Data::default()
+                    });
+                }
+                10 if state.validators.len() > 2 => {
+                    // Shrinking lists are handled too.
+                    let _ = state.validators.pop();
+                    let _ = state.balances.pop();
+                }
+                _ => state.slot = r,
+            }
+            if step % 3 == 0 {
+                assert_eq!(cache.root(&state), state_root(&state), "step {step}");
+            }
+        }
+        assert_eq!(cache.root(&state), hash_tree_root(&state));
+    }
+}
