@@ -6,7 +6,6 @@
 mod common;
 
 use consensus::containers::{registry_root, Validator};
-use consensus::hash::hash_64;
 use consensus::primitives::{BlsPublicKeyBytes, Root};
 use criterion::{black_box, criterion_group, BenchmarkId, Criterion, Throughput};
 use ssz_rs::{List, Merkleized};
@@ -56,19 +55,8 @@ fn roots(c: &mut Criterion) {
             b.iter(|| black_box(registry_root(&validators, LIMIT)))
         });
         let count = hash_count(n);
-        // Independent 64-byte messages already in memory (a 256 KiB ring, L2-resident), so the
-        // floor is throughput-bound like the tree: neither chained nor written just before use.
-        let ring: Vec<[u8; 64]> = (0..4096u64)
-            .map(|i| std::array::from_fn(|j| (i as u8).wrapping_mul(31).wrapping_add(j as u8)))
-            .collect();
         g.bench_with_input(BenchmarkId::new("raw_sha256_floor", n), &n, |b, _| {
-            b.iter(|| {
-                let mut acc = 0u8;
-                for i in 0..count {
-                    acc ^= hash_64(&ring[i & 4095])[0];
-                }
-                black_box(acc)
-            })
+            b.iter(|| black_box(common::sha256_floor(count as u64)))
         });
         g.bench_with_input(BenchmarkId::new("ssz_rs", n), &n, |b, _| {
             b.iter_batched_ref(

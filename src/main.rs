@@ -25,6 +25,14 @@ enum Command {
         /// The configuration file; without it, the defaults are printed.
         file: Option<PathBuf>,
     },
+    /// Build the genesis of a chain configuration and print its root, proposers and committees.
+    Genesis {
+        /// The configuration file; without it, the defaults (minimal, 8 shards, 256 validators).
+        file: Option<PathBuf>,
+        /// Also list every crosslink committee of epoch 0.
+        #[arg(long)]
+        committees: bool,
+    },
     /// Print the interop validator keys of design D3 (public keys and withdrawal credentials).
     Keys {
         /// How many validators, from index 0.
@@ -40,13 +48,25 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Config { file } => commands::config::run(file.as_deref()),
+        Command::Genesis { file, committees } => {
+            commands::genesis::run(file.as_deref(), committees)
+        }
         Command::Keys { count, secret } => commands::keys::run(count, secret),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stops early (`| head`) closes the pipe: not an error of ours.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }

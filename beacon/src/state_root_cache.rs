@@ -289,74 +289,84 @@ impl StateRootCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state_root::state_root;
     use consensus::sszx::SszList;
     use consensus::{Eth1Data, Minimal};
+    use proptest::prelude::*;
 
-    /// A small deterministic generator for the mutation sequence.
-    fn next(seed: &mut u64) -> u64 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        *seed
+    /// One mutation of the kinds blocks and epoch transitions make (and a few they never do,
+    /// such as shrinking the registry), driven by `(kind, value)`.
+    fn mutate(state: &mut BeaconState<Minimal>, kind: u8, r: u64) {
+        let i = (r >> 8) as usize;
+        match kind % 14 {
+            0 => {
+                let _ = state.validators.try_push(Validator {
+                    effective_balance: r,
+                    ..Validator::default()
+                });
+                let _ = state.balances.try_push(r >> 3);
+            }
+            1 if !state.validators.is_empty() => {
+                let n = state.validators.len();
+                state.validators[i % n].slashed ^= true;
+                state.balances[i % n] = r;
+            }
+            2 if !state.validators.is_empty() => {
+                let n = state.validators.len();
+                state.validators[i % n].exit_epoch = r;
+            }
+            3 => state.randao_mixes[i % 64] = Root::new([r as u8; 32]),
+            4 => state.block_roots[i % 64] = Root::new([(r >> 3) as u8; 32]),
+            5 => state.state_roots[i % 64] = Root::new([(r >> 5) as u8; 32]),
+            6 => state.historical_roots.push(Root::new([r as u8; 32])),
+            7 => state.slashings[i % 64] = r,
+            8 => {
+                let _ = state
+                    .current_epoch_attestations
+                    .try_push(PendingAttestation {
+                        inclusion_delay: r,
+                        ..PendingAttestation::default()
+                    });
+            }
+            9 => {
+                state.previous_epoch_attestations =
+                    std::mem::take(&mut state.current_epoch_attestations);
+            }
+            10 => state.current_crosslinks[i % 8].end_epoch = r,
+            11 => {
+                let _ = state.eth1_data_votes.try_push(Eth1Data {
+                    deposit_count: r,
+                    ..Eth1Data::default()
+                });
+            }
+            12 if state.validators.len() > 2 => {
+                let _ = state.validators.pop();
+                let _ = state.balances.pop();
+            }
+            13 => state.active_index_roots[i % 64] = Root::new([(r >> 7) as u8; 32]),
+            _ => state.slot = r,
+        }
     }
 
-    #[test]
-    fn incremental_root_tracks_every_mutation() {
-        let mut state = BeaconState::<Minimal>::default();
-        let mut cache = StateRootCache::new();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        assert_eq!(cache.root(&state), state_root(&state));
-        for step in 0..400 {
-            let r = next(&mut seed);
-            let i = (r >> 8) as usize;
-            match r % 12 {
-                0 => {
-                    state.validators.push(Validator {
-                        effective_balance: r,
-                        ..Validator::default()
-                    });
-                    state.balances.push(r >> 3);
-                }
-                1 if !state.validators.is_empty() => {
-                    let n = state.validators.len();
-                    state.validators[i % n].slashed ^= true;
-                    state.balances[i % n] = r;
-                }
-                2 => state.randao_mixes[i % 64] = Root::new([r as u8; 32]),
-                3 => state.block_roots[i % 64] = Root::new([(r >> 3) as u8; 32]),
-                4 => state.historical_roots.push(Root::new([r as u8; 32])),
-                5 => state.slashings[i % 64] = r,
-                6 => {
-                    let _ = state
-                        .current_epoch_attestations
-                        .try_push(PendingAttestation {
-                            inclusion_delay: r,
-                            ..PendingAttestation::default()
-                        });
-                }
-                7 => {
-                    state.previous_epoch_attestations =
-                        std::mem::take(&mut state.current_epoch_attestations);
-                }
-                8 => state.current_crosslinks[i % 8].end_epoch = r,
-                9 => {
-                    let _ = state.eth1_data_votes.try_push(Eth1Data {
-                        deposit_count: r,
-                        ..Eth1Data::default()
-                    });
-                }
-                10 if state.validators.len() > 2 => {
-                    // Shrinking lists are handled too.
-                    let _ = state.validators.pop();
-                    let _ = state.balances.pop();
-                }
-                _ => state.slot = r,
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The cached root equals `ssz_rs`'s full root after every one of a random sequence of
+        /// mutations, starting from a random registry.
+        #[test]
+        fn cached_root_equals_ssz_rs_after_every_mutation(
+            registry in 0usize..40,
+            steps in prop::collection::vec((any::<u8>(), any::<u64>()), 1..50),
+        ) {
+            let mut state = BeaconState::<Minimal>::default();
+            for k in 0..registry {
+                mutate(&mut state, 0, k as u64 * 7_919);
             }
-            if step % 3 == 0 {
-                assert_eq!(cache.root(&state), state_root(&state), "step {step}");
+            let mut cache = StateRootCache::new();
+            prop_assert_eq!(cache.root(&state), hash_tree_root(&state));
+            for (step, (kind, r)) in steps.into_iter().enumerate() {
+                mutate(&mut state, kind, r);
+                prop_assert_eq!(cache.root(&state), hash_tree_root(&state), "after step {}", step);
             }
         }
-        assert_eq!(cache.root(&state), hash_tree_root(&state));
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod beacon_fixtures;
+
 use std::path::PathBuf;
 
 fn estimate_ns(group: &str, function: &str) -> Option<f64> {
@@ -30,6 +32,28 @@ fn human(ns: f64) -> String {
 }
 
 /// Prints `figure | limit | ratio` for each `(group, ours, limit)` pair measured this run.
+/// Criterion's mean estimate of `group/function` in this target dir, in nanoseconds.
+pub fn mean_ns(group: &str, function: &str) -> Option<f64> {
+    estimate_ns(group, function)
+}
+
+/// Raw SHA-256 floor: `count` independent 64-byte messages already in memory (a 256 KiB ring,
+/// L2-resident), each through two calls of the compression function.
+pub fn sha256_floor(count: u64) -> u8 {
+    use std::sync::OnceLock;
+    static RING: OnceLock<Vec<[u8; 64]>> = OnceLock::new();
+    let ring = RING.get_or_init(|| {
+        (0..4096u64)
+            .map(|i| std::array::from_fn(|j| (i as u8).wrapping_mul(31).wrapping_add(j as u8)))
+            .collect()
+    });
+    let mut acc = 0u8;
+    for i in 0..count as usize {
+        acc ^= consensus::hash::hash_64(&ring[i & 4095])[0];
+    }
+    acc
+}
+
 pub fn print_against_limits(title: &str, pairs: &[(&str, &str, &str)]) {
     println!("\n{title}: figure beside its physical limit (same run)");
     println!(

@@ -2,6 +2,7 @@
 
 use consensus::bls::interop_keypair;
 use consensus::hash::hash;
+use std::io::Write;
 
 /// `0x00 ‖ sha256(pubkey)[1..]`.
 fn withdrawal_credentials(pubkey: &[u8]) -> String {
@@ -11,6 +12,7 @@ fn withdrawal_credentials(pubkey: &[u8]) -> String {
 }
 
 pub fn run(count: u64, secret: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     anyhow::ensure!(
         count <= 1 << 20,
         "--count {count} is too large (at most 1048576)"
@@ -18,11 +20,15 @@ pub fn run(count: u64, secret: bool) -> anyhow::Result<()> {
     for index in 0..count {
         let (sk, pk) = interop_keypair(index);
         let pubkey = pk.as_bytes();
-        print!("{index}\t{pubkey}\t{}", withdrawal_credentials(&pubkey.0));
+        write!(
+            out,
+            "{index}\t{pubkey}\t{}",
+            withdrawal_credentials(&pubkey.0)
+        )?;
         if secret {
-            print!("\t0x{}", hex::encode(sk.to_bytes()));
+            write!(out, "\t0x{}", hex::encode(sk.to_bytes()))?;
         }
-        println!();
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -1,0 +1,69 @@
+//! The `shardnode` binary as a user runs it.
+
+use std::process::Command;
+
+fn shardnode(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_shardnode"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn bad_config_is_refused_with_field_and_range() {
+    let dir = std::env::temp_dir().join(format!("shardnode-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, "active_shard_count = 9\n").unwrap();
+    let out = shardnode(&["config", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`active_shard_count` = 9") && err.contains("8 ..= 8"),
+        "{err}"
+    );
+    std::fs::write(&file, "validator_count = \"lots\"\n").unwrap();
+    let out = shardnode(&["genesis", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("validator_count"));
+    let out = shardnode(&["config", dir.join("missing.toml").to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn genesis_is_deterministic_and_covers_every_shard() {
+    let first = shardnode(&["genesis", "--committees"]);
+    assert!(first.status.success());
+    let second = shardnode(&["genesis", "--committees"]);
+    assert_eq!(first.stdout, second.stdout);
+    let text = String::from_utf8_lossy(&first.stdout);
+    assert!(text.contains("validators          256"), "{text}");
+    // 8 committees of 32 cover all 256 validators exactly once.
+    let mut members: Vec<u64> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("shard  committee"))
+        .skip(1)
+        .flat_map(|l| {
+            let list = l
+                .split_once('[')
+                .map(|(_, r)| r.trim_end_matches(']'))
+                .unwrap_or("");
+            list.split(", ")
+                .filter_map(|v| v.parse().ok())
+                .collect::<Vec<u64>>()
+        })
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, (0..256).collect::<Vec<u64>>());
+}
+
+#[test]
+fn interop_keys_match_the_published_ones() {
+    let out = shardnode(&["keys", "--count", "2", "--secret"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("0x25295f0d1d592a90b333e26e85149708208e9f8e8bc18f6c77bd62f8ad7a6866"));
+    assert!(text.contains("0x51d0b65185db6989ab0b560d6deed19c7ead0e24b9b6372cbecb1f26bdfad000"));
+}
