@@ -28,6 +28,8 @@
 //!   scoped threads for the heavy, independent parts (shufflings, committee roots), with results
 //!   that do not depend on the thread count; [`errors`]: typed errors naming each failed rule
 //!   and the offending index or value.
+//! - [`fork_choice`]: reference 7, v0.8.4's LMD-GHOST from the justified block on a
+//!   proto-array, with the store's handlers (`on_tick`, `on_block`, `on_attestation`).
 //!
 //! Design D4 holds throughout: committee, shard and crosslink formulas use
 //! `ChainConfig::active_shard_count`, never the preset's `SHARD_COUNT`. Design D2 drops the
@@ -40,6 +42,7 @@ pub mod compact_committees;
 pub mod deposit_tree;
 pub mod epoch;
 pub mod errors;
+pub mod fork_choice;
 pub mod genesis;
 pub mod parallel;
 pub mod shuffling_cache;
