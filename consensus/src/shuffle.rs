@@ -71,26 +71,30 @@ pub fn shuffle_list(list: &mut [u64], seed: &Root, rounds: u8) {
 }
 
 /// Within `lo..=hi`, swaps each pair `(lo + k, hi - k)` whose bit at the higher position is set.
-fn mirror_swap(list: &mut [u64], seed: &Root, round: u8, mut lo: usize, mut hi: usize) {
+///
+/// The pairs are walked as two zipped slices (the lower half forwards, the upper half
+/// backwards), so there is no bounds check per element; the source hash changes once per 256
+/// positions of the upper half.
+fn mirror_swap(list: &mut [u64], seed: &Root, round: u8, lo: usize, hi: usize) {
     if lo >= hi || hi >= list.len() {
         return;
     }
-    let mut block = hi / 256;
-    let mut src = source(seed, round, block as u32);
-    while lo < hi {
-        if hi / 256 != block {
-            block = hi / 256;
-            src = source(seed, round, block as u32);
+    let pairs = (hi - lo).div_ceil(2);
+    let (lower, upper) = list[lo..=hi].split_at_mut(pairs);
+    let upper_len = upper.len();
+    let upper = &mut upper[upper_len - pairs..];
+    let mut position = hi;
+    let mut src = source(seed, round, (position / 256) as u32);
+    for (a, b) in lower.iter_mut().zip(upper.iter_mut().rev()) {
+        if position % 256 == 255 {
+            src = source(seed, round, (position / 256) as u32);
         }
-        let bit = u64::from((src[(hi % 256) / 8] >> (hi % 8)) & 1);
+        let bit = u64::from((src[(position % 256) / 8] >> (position % 8)) & 1);
         let mask = bit.wrapping_neg();
-        let a = list[lo];
-        let b = list[hi];
-        let diff = (a ^ b) & mask;
-        list[lo] = a ^ diff;
-        list[hi] = b ^ diff;
-        lo += 1;
-        hi -= 1;
+        let diff = (*a ^ *b) & mask;
+        *a ^= diff;
+        *b ^= diff;
+        position = position.wrapping_sub(1);
     }
 }
 
