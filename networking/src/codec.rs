@@ -1,0 +1,131 @@
+//! SSZ then snappy (raw block format), with the size limit checked from the snappy header
+//! before anything is decompressed.
+
+use consensus::sszx::{decode, encode, DecodeError};
+use ssz_rs::SimpleSerialize;
+
+/// Why bytes from the wire were refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    #[error("message of {len} bytes exceeds the {limit}-byte limit of {kind}")]
+    TooLarge {
+        kind: &'static str,
+        len: usize,
+        limit: usize,
+    },
+    #[error("{kind}: compressed frame of {len} bytes exceeds the {limit}-byte bound")]
+    CompressedTooLarge {
+        kind: &'static str,
+        len: usize,
+        limit: usize,
+    },
+    #[error("{kind}: bad snappy frame: {reason}")]
+    Snappy { kind: &'static str, reason: String },
+    #[error(transparent)]
+    Ssz(#[from] DecodeError),
+    #[error("{kind}: cannot encode: {reason}")]
+    Encode { kind: &'static str, reason: String },
+    #[error("{0}")]
+    Protocol(String),
+}
+
+/// The bound on a snappy block of `limit` uncompressed bytes.
+pub fn max_compressed_len(limit: usize) -> usize {
+    snap::raw::max_compress_len(limit).max(32)
+}
+
+/// `snappy(ssz(value))`.
+pub fn encode_message<T: SimpleSerialize>(
+    kind: &'static str,
+    value: &T,
+) -> Result<Vec<u8>, WireError> {
+    let ssz = encode(value).map_err(|e| WireError::Encode {
+        kind,
+        reason: e.to_string(),
+    })?;
+    snap::raw::Encoder::new()
+        .compress_vec(&ssz)
+        .map_err(|e| WireError::Encode {
+            kind,
+            reason: e.to_string(),
+        })
+}
+
+/// Decodes `snappy(ssz(T))`, refusing more than `limit` SSZ bytes before decompressing.
+pub fn decode_message<T: SimpleSerialize>(
+    kind: &'static str,
+    bytes: &[u8],
+    limit: usize,
+) -> Result<T, WireError> {
+    let bound = max_compressed_len(limit);
+    if bytes.len() > bound {
+        return Err(WireError::CompressedTooLarge {
+            kind,
+            len: bytes.len(),
+            limit: bound,
+        });
+    }
+    let len = snap::raw::decompress_len(bytes).map_err(|e| WireError::Snappy {
+        kind,
+        reason: e.to_string(),
+    })?;
+    if len > limit {
+        return Err(WireError::TooLarge { kind, len, limit });
+    }
+    let ssz = snap::raw::Decoder::new()
+        .decompress_vec(bytes)
+        .map_err(|e| WireError::Snappy {
+            kind,
+            reason: e.to_string(),
+        })?;
+    Ok(decode::<T>(&ssz)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use consensus::{Checkpoint, VoluntaryExit};
+    use proptest::prelude::*;
+
+    #[test]
+    fn round_trip_and_limits() {
+        let exit = VoluntaryExit {
+            epoch: 7,
+            validator_index: 3,
+            ..VoluntaryExit::default()
+        };
+        let bytes = encode_message("voluntary_exit", &exit).unwrap();
+        assert_eq!(
+            decode_message::<VoluntaryExit>("voluntary_exit", &bytes, 112).unwrap(),
+            exit
+        );
+        assert!(matches!(
+            decode_message::<VoluntaryExit>("voluntary_exit", &bytes, 100),
+            Err(WireError::TooLarge {
+                len: 112,
+                limit: 100,
+                ..
+            })
+        ));
+        // A frame that claims a huge length is refused from its header alone.
+        let mut lying = vec![0xff, 0xff, 0xff, 0xff, 0x0f];
+        lying.extend_from_slice(&[0u8; 16]);
+        assert!(matches!(
+            decode_message::<Checkpoint>("checkpoint", &lying, 40),
+            Err(WireError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            decode_message::<Checkpoint>("checkpoint", &vec![0u8; 1 << 20], 40),
+            Err(WireError::CompressedTooLarge { .. })
+        ));
+    }
+
+    proptest! {
+        /// Arbitrary bytes never panic the decoder: they decode or are refused with a reason.
+        #[test]
+        fn arbitrary_bytes_are_refused_not_panicked(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            let _ = decode_message::<consensus::Attestation>("attestation", &bytes, 2048);
+            let _ = decode_message::<VoluntaryExit>("voluntary_exit", &bytes, 112);
+        }
+    }
+}
