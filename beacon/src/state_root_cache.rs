@@ -7,6 +7,7 @@
 //! whatever changed the state in between (tested against [`crate::state_root::state_root`]);
 //! a slot that changes a few leaves costs a few memory comparisons per leaf plus a few hashes.
 
+use consensus::containers::validator_roots;
 use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth, zero_hashes};
 use consensus::primitives::Root;
 use consensus::sszx::hash_tree_root;
@@ -111,27 +112,39 @@ impl<T> Default for ElementTree<T> {
 }
 
 impl<T: Clone + PartialEq> ElementTree<T> {
-    fn root(&mut self, items: &[T], depth: usize, leaf: impl Fn(&T) -> [u8; 32]) -> Root {
+    /// The root over `items`, rehashing the leaves of the elements that changed since the last
+    /// call; `leaves` hashes all changed elements in one batch.
+    fn root(&mut self, items: &[T], depth: usize, leaves: impl Fn(&[&T]) -> Vec<[u8; 32]>) -> Root {
         if self.tree.levels.is_empty() || self.tree.depth != depth {
             self.elements.clear();
         }
         self.tree.reset_shape(depth, items.len());
         self.elements.truncate(items.len());
+        let mut changed = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match self.elements.get_mut(i) {
                 Some(old) if old == item => {}
                 Some(old) => {
                     *old = item.clone();
-                    self.tree.set(i, leaf(item));
+                    changed.push(i);
                 }
                 None => {
                     self.elements.push(item.clone());
-                    self.tree.set(i, leaf(item));
+                    changed.push(i);
                 }
             }
         }
+        let changed_items: Vec<&T> = changed.iter().filter_map(|&i| items.get(i)).collect();
+        for (&i, leaf) in changed.iter().zip(leaves(&changed_items)) {
+            self.tree.set(i, leaf);
+        }
         self.tree.root()
     }
+}
+
+/// One leaf per element, through `leaf`.
+fn each<T>(leaf: impl Fn(&T) -> [u8; 32]) -> impl Fn(&[&T]) -> Vec<[u8; 32]> {
+    move |items| items.iter().map(|item| leaf(item)).collect()
 }
 
 fn roots_tree(tree: &mut LeafTree, roots: &[Root], depth: usize) -> Root {
@@ -233,7 +246,7 @@ impl StateRootCache {
             mix_in_length(
                 &self
                     .validators
-                    .root(&state.validators, registry, |v| v.tree_root().0),
+                    .root(&state.validators, registry, validator_roots),
                 state.validators.len() as u64,
             )
             .0,
@@ -256,7 +269,7 @@ impl StateRootCache {
                 &self.previous_attestations.root(
                     &state.previous_epoch_attestations,
                     pending,
-                    attestation_leaf,
+                    each(attestation_leaf),
                 ),
                 state.previous_epoch_attestations.len() as u64,
             )
@@ -265,16 +278,16 @@ impl StateRootCache {
                 &self.current_attestations.root(
                     &state.current_epoch_attestations,
                     pending,
-                    attestation_leaf,
+                    each(attestation_leaf),
                 ),
                 state.current_epoch_attestations.len() as u64,
             )
             .0,
             self.previous_crosslinks
-                .root(&state.previous_crosslinks, crosslinks, crosslink_leaf)
+                .root(&state.previous_crosslinks, crosslinks, each(crosslink_leaf))
                 .0,
             self.current_crosslinks
-                .root(&state.current_crosslinks, crosslinks, crosslink_leaf)
+                .root(&state.current_crosslinks, crosslinks, each(crosslink_leaf))
                 .0,
             hash_tree_root(&state.justification_bits).0,
             hash_tree_root(&state.previous_justified_checkpoint).0,

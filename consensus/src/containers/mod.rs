@@ -16,8 +16,8 @@ pub use attestation::{
 };
 pub use block::{BeaconBlock, BeaconBlockBody, BeaconBlockHeader};
 pub use misc::{
-    registry_root, Checkpoint, CompactCommittee, Crosslink, Eth1Data, Fork, HistoricalBatch,
-    Validator,
+    registry_root, validator_roots, Checkpoint, CompactCommittee, Crosslink, Eth1Data, Fork,
+    HistoricalBatch, Validator,
 };
 pub use operations::{
     AttesterSlashing, Deposit, DepositData, ProposerSlashing, Transfer, VoluntaryExit,
