@@ -164,7 +164,7 @@ pub fn process_transaction(
     tx: &Transaction,
     outgoing: &mut Vec<Receipt>,
 ) -> Result<(), BlockError> {
-    process_transaction_inner(state, tx, outgoing).map_err(|e| match e {
+    process_transaction_inner(state, tx, Slots::default(), outgoing).map_err(|e| match e {
         Failure::Rule(error) => BlockError::Transaction { position: 0, error },
         Failure::State(e) => BlockError::State(e),
     })
@@ -181,14 +181,37 @@ impl From<StateError> for Failure {
     }
 }
 
+/// Account indices of a transaction's sender and (local) recipient found before execution.
+/// Accounts are never removed or moved while a block executes, so an index found stays valid;
+/// `None` is looked up again (an earlier transaction of the block may have created the account).
+#[derive(Clone, Copy, Default)]
+struct Slots {
+    from: Option<u32>,
+    to: Option<u32>,
+}
+
+impl Slots {
+    fn find(state: &ShardState, tx: &Transaction) -> Self {
+        Self {
+            from: state.index_of(&tx.from),
+            to: if state.is_home_of(&tx.to) {
+                state.index_of(&tx.to)
+            } else {
+                None
+            },
+        }
+    }
+}
+
 fn process_transaction_inner(
     state: &mut ShardState,
     tx: &Transaction,
+    slots: Slots,
     outgoing: &mut Vec<Receipt>,
 ) -> Result<(), Failure> {
     let shard = state.shard();
     let asc = state.active_shard_count();
-    let sender_index = state.index_of(&tx.from);
+    let sender_index = slots.from.or_else(|| state.index_of(&tx.from));
     let sender = sender_index
         .and_then(|i| state.account_at(i))
         .unwrap_or_default();
@@ -209,7 +232,10 @@ fn process_transaction_inner(
     state.set_account(sender_index, debited);
     state.burn_fee(tx.fee)?;
     if compute_home_shard(&tx.to, asc) == shard {
-        state.credit(&tx.to, tx.amount)?;
+        match slots.to.or_else(|| state.index_of(&tx.to)) {
+            Some(index) => state.credit_index(index, &tx.to, tx.amount)?,
+            None => state.credit(&tx.to, tx.amount)?,
+        }
     } else {
         let index = state.take_receipt_index()?;
         outgoing.push(Receipt {
@@ -299,21 +325,28 @@ fn apply_block_body_journaled(
     for (position, incoming) in block.body.incoming_receipts.iter().enumerate() {
         process_incoming_receipt(state, position, incoming, context.crosslinks)?;
     }
+    // One pass hashes the transactions and looks their accounts up: the lookups' cache misses
+    // overlap the hashing, and execution below reuses the indices.
     let mut transaction_roots: Vec<[u8; 32]> = Vec::with_capacity(transactions.len());
+    let mut slots: Vec<Slots> = Vec::with_capacity(transactions.len());
     if context.verify_signatures {
         let mut signing_roots: Vec<Root> = Vec::with_capacity(transactions.len());
         for tx in transactions.iter() {
+            slots.push(Slots::find(state, tx));
             let roots = tx.roots();
             signing_roots.push(roots.signing_root);
             transaction_roots.push(roots.hash_tree_root.0);
         }
         verify_transaction_signatures(state, transactions, &signing_roots)?;
     } else {
-        transaction_roots.extend(transactions.iter().map(|tx| tx.root().0));
+        for tx in transactions.iter() {
+            slots.push(Slots::find(state, tx));
+            transaction_roots.push(tx.root().0);
+        }
     }
     let mut outgoing = Vec::new();
-    for (position, tx) in transactions.iter().enumerate() {
-        process_transaction_inner(state, tx, &mut outgoing).map_err(|e| match e {
+    for (position, (tx, slots)) in transactions.iter().zip(slots).enumerate() {
+        process_transaction_inner(state, tx, slots, &mut outgoing).map_err(|e| match e {
             Failure::Rule(error) => BlockError::Transaction { position, error },
             Failure::State(e) => BlockError::State(e),
         })?;
@@ -378,4 +411,62 @@ pub fn execute_block_with(
         outgoing_receipts_root: applied.outgoing_receipts_root,
         fees_burned: applied.fees_burned,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genesis::{genesis_keys, genesis_state, GenesisAccounts};
+    use crate::transaction::address_of;
+    use crate::workload::build_block;
+    use ed25519_dalek::SigningKey;
+
+    /// Accounts created inside a block (not found by the lookup pass) are found again when a
+    /// later transaction of the same block pays them or spends from them; a failing block
+    /// removes them.
+    #[test]
+    fn accounts_created_in_a_block_are_reused_and_rolled_back() {
+        let accounts = GenesisAccounts {
+            accounts_per_shard: 2,
+            balance: 1_000,
+        };
+        let mut state = genesis_state(0, 1, &accounts).unwrap();
+        let keys = genesis_keys(0, 1, 2).unwrap();
+        let (a, b) = (&keys[0].1, &keys[1].1);
+        let fresh = SigningKey::from_bytes(&[7u8; 32]);
+        let n = address_of(&fresh);
+        let txs = vec![
+            Transaction::signed_transfer(a, n, 100, 1, 0),
+            Transaction::signed_transfer(b, n, 50, 1, 0),
+            Transaction::signed_transfer(&fresh, address_of(a), 30, 1, 0),
+            Transaction::signed_transfer(a, n, 1, 1, 1),
+        ];
+        let block = build_block(&state, txs, 1).unwrap();
+        execute_block(&mut state, &block, true).unwrap();
+        assert_eq!(state.account_count(), 3);
+        assert_eq!(state.account_or_default(&address_of(a)).balance, 927);
+        assert_eq!(state.account_or_default(&address_of(b)).balance, 949);
+        let created = state.account(&n).unwrap();
+        assert_eq!((created.balance, created.nonce), (120, 1));
+        assert_eq!(state.state_root(), state.recompute_root());
+
+        let root = state.state_root();
+        let other = address_of(&SigningKey::from_bytes(&[8u8; 32]));
+        let txs = vec![
+            Transaction::signed_transfer(&fresh, other, 5, 1, 1),
+            Transaction::signed_transfer(&fresh, other, 5, 1, 2),
+        ];
+        let mut block = build_block(&state, txs, 2).unwrap();
+        let mut bad = block.body.transactions[1].clone();
+        bad.nonce = 9;
+        block.body.transactions[1] = bad.sign(&fresh);
+        assert!(matches!(
+            execute_block(&mut state, &block, true),
+            Err(BlockError::Transaction { position: 1, .. })
+        ));
+        assert!(state.account(&other).is_none());
+        assert_eq!(state.account_count(), 3);
+        assert_eq!(state.state_root(), root);
+        assert_eq!(state.recompute_root(), root);
+    }
 }

@@ -24,11 +24,17 @@ use consensus::hash::{merkleize_fields, mix_in_length};
 use consensus::primitives::{Root, Shard, Slot};
 use ed25519_dalek::VerifyingKey;
 use std::collections::BTreeSet;
-use std::hash::{BuildHasherDefault, DefaultHasher};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
-/// Address -> account index. SipHash with the fixed zero key (deterministic; not randomly
-/// seeded) on a hashbrown table: O(1) lookups, and iteration is never used for consensus.
-type AddressIndex = hashbrown::HashMap<Address, u32, BuildHasherDefault<DefaultHasher>>;
+/// Address -> account index: a hashbrown table of indices into the accounts list, hashed with
+/// SipHash under the fixed zero key (deterministic; not randomly seeded) and compared through
+/// the indexed account's address. A bucket is 4 bytes, and a lookup's second memory access is
+/// the account entry the caller reads next. Iteration is never used for consensus.
+type AddressIndex = hashbrown::HashTable<u32>;
+
+fn address_hash(address: &Address) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(address)
+}
 
 /// A change to the state that cannot be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,13 +55,12 @@ pub enum StateError {
     DuplicateGenesisAccount { address: Address },
 }
 
-/// One account slot: its address, its values, and (a cache, outside the root) its decompressed
-/// ed25519 key once a signature from it has been checked.
+/// One account slot: its address and its values (48 bytes, so that execution walks compact
+/// entries; the decompressed keys, 200 bytes each, live apart in `ShardState::keys`).
 #[derive(Clone, Debug)]
 struct AccountEntry {
     address: Address,
     account: Account,
-    key: Option<VerifyingKey>,
 }
 
 /// What a block may undo.
@@ -85,6 +90,9 @@ pub struct ShardState {
     shard: Shard,
     active_shard_count: u64,
     accounts: Vec<AccountEntry>,
+    /// `keys[i]`: the decompressed ed25519 key of account `i` once a signature from it has been
+    /// checked (a cache, outside the root; always as long as `accounts`).
+    keys: Vec<Option<VerifyingKey>>,
     index: AddressIndex,
     account_tree: IncrementalTree,
     dirty_accounts: Vec<u32>,
@@ -123,7 +131,8 @@ impl ShardState {
             shard,
             active_shard_count,
             accounts: Vec::new(),
-            index: AddressIndex::default(),
+            keys: Vec::new(),
+            index: AddressIndex::new(),
             account_tree: IncrementalTree::new(ACCOUNTS_TREE_DEPTH),
             dirty_accounts: Vec::new(),
             credited: BTreeSet::new(),
@@ -180,7 +189,14 @@ impl ShardState {
     }
 
     pub(crate) fn index_of(&self, address: &Address) -> Option<u32> {
-        self.index.get(address).copied()
+        let accounts = &self.accounts;
+        self.index
+            .find(address_hash(address), |&i| {
+                accounts
+                    .get(i as usize)
+                    .is_some_and(|entry| entry.address == *address)
+            })
+            .copied()
     }
 
     /// The account at `address`, if it exists.
@@ -217,11 +233,11 @@ impl ShardState {
     pub(crate) fn verifying_key(&mut self, address: &Address) -> Option<VerifyingKey> {
         match self.index_of(address) {
             Some(i) => {
-                let entry = self.accounts.get_mut(i as usize)?;
-                if entry.key.is_none() {
-                    entry.key = VerifyingKey::from_bytes(&address.0).ok();
+                let key = self.keys.get_mut(i as usize)?;
+                if key.is_none() {
+                    *key = VerifyingKey::from_bytes(&address.0).ok();
                 }
-                entry.key
+                *key
             }
             None => VerifyingKey::from_bytes(&address.0).ok(),
         }
@@ -230,9 +246,9 @@ impl ShardState {
     /// Decompresses and caches every account's ed25519 key now (a node may do it at start so
     /// that the first blocks do not pay for it; the cache is not part of the state root).
     pub fn warm_key_cache(&mut self) {
-        for entry in &mut self.accounts {
-            if entry.key.is_none() {
-                entry.key = VerifyingKey::from_bytes(&entry.address.0).ok();
+        for (entry, key) in self.accounts.iter().zip(&mut self.keys) {
+            if key.is_none() {
+                *key = VerifyingKey::from_bytes(&entry.address.0).ok();
             }
         }
     }
@@ -276,9 +292,16 @@ impl ShardState {
             }
         }
         let accounts_len = self.journal.accounts_len;
-        for entry in self.accounts.drain(accounts_len..) {
-            self.index.remove(&entry.address);
+        for (offset, entry) in self.accounts.drain(accounts_len..).enumerate() {
+            let dropped = (accounts_len + offset) as u32;
+            if let Ok(slot) = self
+                .index
+                .find_entry(address_hash(&entry.address), |&i| i == dropped)
+            {
+                slot.remove();
+            }
         }
+        self.keys.truncate(accounts_len);
         self.account_tree.truncate(accounts_len);
         self.dirty_accounts.retain(|i| (*i as usize) < accounts_len);
         let credited_len = self.journal.credited_len;
@@ -317,9 +340,15 @@ impl ShardState {
         self.accounts.push(AccountEntry {
             address,
             account: Account::default(),
-            key: None,
         });
-        self.index.insert(address, index);
+        self.keys.push(None);
+        let accounts = &self.accounts;
+        self.index
+            .insert_unique(address_hash(&address), index, |&i| {
+                accounts
+                    .get(i as usize)
+                    .map_or(0, |entry| address_hash(&entry.address))
+            });
         self.dirty_accounts.push(index);
         Ok(index)
     }
@@ -428,7 +457,7 @@ impl ShardState {
         address: Address,
         balance: Amount,
     ) -> Result<(), StateError> {
-        if self.index.contains_key(&address) {
+        if self.index_of(&address).is_some() {
             return Err(StateError::DuplicateGenesisAccount { address });
         }
         let index = self.create_account(address)?;
@@ -547,6 +576,36 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("twice"));
+    }
+
+    #[test]
+    fn index_survives_growth_and_rollback() {
+        let wide = |i: u32| {
+            let mut a = [0u8; 32];
+            a[8..12].copy_from_slice(&i.to_le_bytes());
+            a[31] = 1;
+            Address::new(a)
+        };
+        let mut state = ShardState::new(0, 1);
+        for i in 0..1_000 {
+            state.insert_genesis_account(wide(i), 1).unwrap();
+        }
+        let root = state.state_root();
+        state.begin();
+        for i in 1_000..3_000 {
+            state.credit(&wide(i), 2).unwrap();
+        }
+        assert_eq!(state.index_of(&wide(2_999)), Some(2_999));
+        state.rollback();
+        assert_eq!(state.account_count(), 1_000);
+        assert_eq!(state.state_root(), root);
+        for i in 0..3_000 {
+            let expected = (i < 1_000).then_some(i);
+            assert_eq!(state.index_of(&wide(i)), expected, "address {i}");
+        }
+        state.credit(&wide(5_000), 3).unwrap();
+        assert_eq!(state.index_of(&wide(5_000)), Some(1_000));
+        assert_eq!(state.state_root(), state.recompute_root());
     }
 
     #[test]
