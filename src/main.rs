@@ -33,6 +33,28 @@ enum Command {
         #[arg(long)]
         committees: bool,
     },
+    /// Run a scenario in the deterministic simulator (default: 8 nodes, 256 validators,
+    /// minimal preset, 8 shards, real BLS, 12 epochs, 200 tx/s per shard, 10% cross-shard).
+    Sim {
+        /// A scenario file (TOML); see docs/simulator.md.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Override a scenario value, e.g. `--set seed=7 --set epochs=20` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Seed of the run (same as `--set seed=N`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Epochs to run (same as `--set epochs=N`).
+        #[arg(long)]
+        epochs: Option<u64>,
+        /// Write summary.json, slots.csv, shards.csv and scenario.toml into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Print the interop validator keys of design D3 (public keys and withdrawal credentials).
     Keys {
         /// How many validators, from index 0.
@@ -52,6 +74,27 @@ fn main() -> ExitCode {
             commands::genesis::run(file.as_deref(), committees)
         }
         Command::Keys { count, secret } => commands::keys::run(count, secret),
+        Command::Sim {
+            scenario,
+            mut set,
+            seed,
+            epochs,
+            out,
+            quiet,
+        } => {
+            if let Some(seed) = seed {
+                set.insert(0, format!("seed={seed}"));
+            }
+            if let Some(epochs) = epochs {
+                set.insert(0, format!("epochs={epochs}"));
+            }
+            commands::sim::run(commands::sim::SimArgs {
+                scenario,
+                set,
+                out,
+                quiet,
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -44,13 +44,16 @@ pub mod epoch;
 pub mod errors;
 pub mod fork_choice;
 pub mod genesis;
+pub mod node;
 pub mod parallel;
 pub mod shuffling_cache;
 pub mod signatures;
 pub mod slash_validator;
+pub mod slashing_protection;
 pub mod slots;
 pub mod state_root;
 pub mod state_root_cache;
+pub mod store;
 pub mod transition;
 pub mod validator_exit;
 

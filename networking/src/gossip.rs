@@ -7,6 +7,18 @@ use consensus::{Attestation, AttesterSlashing, BeaconBlock, ProposerSlashing, Vo
 use shard::transaction::Transaction;
 use shard::types::compute_home_shard;
 use shard::ShardBlock;
+use ssz_rs::prelude::*;
+
+/// Most transactions one `shard_transaction_{shard}` message carries.
+pub const MAX_TRANSACTIONS_PER_MESSAGE: usize = 1024;
+
+/// What `shard_transaction_{shard}` carries: 1 to [`MAX_TRANSACTIONS_PER_MESSAGE`] transactions,
+/// all sent from accounts of that shard. A relay bundles what arrived since its last message,
+/// so a busy shard costs one message per bundle instead of one per transaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, SimpleSerialize)]
+pub struct TransactionBatch {
+    pub transactions: List<Transaction, MAX_TRANSACTIONS_PER_MESSAGE>,
+}
 
 /// A decoded gossip message. Large variants are boxed so the enum stays small.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,7 +29,7 @@ pub enum GossipMessage {
     /// An aggregate for the proposers.
     Aggregate(Box<Attestation>),
     ShardBlock(Box<ShardBlock>),
-    Transaction(Box<Transaction>),
+    Transactions(Box<TransactionBatch>),
     VoluntaryExit(Box<VoluntaryExit>),
     ProposerSlashing(Box<ProposerSlashing>),
     AttesterSlashing(Box<AttesterSlashing>),
@@ -31,9 +43,13 @@ impl GossipMessage {
             GossipMessage::Attestation(a) => Topic::BeaconAttestation(a.data.crosslink.shard),
             GossipMessage::Aggregate(_) => Topic::BeaconAggregate,
             GossipMessage::ShardBlock(b) => Topic::ShardBlock(b.shard),
-            GossipMessage::Transaction(t) => {
-                Topic::ShardTransaction(compute_home_shard(&t.from, active_shard_count))
-            }
+            GossipMessage::Transactions(batch) => Topic::ShardTransaction(
+                batch
+                    .transactions
+                    .first()
+                    .map(|t| compute_home_shard(&t.from, active_shard_count))
+                    .unwrap_or(u64::MAX),
+            ),
             GossipMessage::VoluntaryExit(_) => Topic::VoluntaryExit,
             GossipMessage::ProposerSlashing(_) => Topic::ProposerSlashing,
             GossipMessage::AttesterSlashing(_) => Topic::AttesterSlashing,
@@ -47,7 +63,7 @@ impl GossipMessage {
             GossipMessage::Attestation(m) => encode_message("attestation", m.as_ref()),
             GossipMessage::Aggregate(m) => encode_message("aggregate", m.as_ref()),
             GossipMessage::ShardBlock(m) => encode_message("shard_block", m.as_ref()),
-            GossipMessage::Transaction(m) => encode_message("transaction", m.as_ref()),
+            GossipMessage::Transactions(m) => encode_message("transactions", m.as_ref()),
             GossipMessage::VoluntaryExit(m) => encode_message("voluntary_exit", m.as_ref()),
             GossipMessage::ProposerSlashing(m) => encode_message("proposer_slashing", m.as_ref()),
             GossipMessage::AttesterSlashing(m) => encode_message("attester_slashing", m.as_ref()),
@@ -83,11 +99,26 @@ impl GossipMessage {
                     bytes,
                     limits.shard_block,
                 )?)),
-                Topic::ShardTransaction(_) => GossipMessage::Transaction(Box::new(decode_message(
-                    "transaction",
-                    bytes,
-                    limits.transaction,
-                )?)),
+                Topic::ShardTransaction(shard) => {
+                    let batch: TransactionBatch =
+                        decode_message("transactions", bytes, limits.transactions)?;
+                    if batch.transactions.is_empty() {
+                        return Err(WireError::Protocol(
+                            "a transaction message carries no transaction".into(),
+                        ));
+                    }
+                    if let Some(other) = batch
+                        .transactions
+                        .iter()
+                        .map(|t| compute_home_shard(&t.from, active_shard_count))
+                        .find(|&home| home != shard)
+                    {
+                        return Err(WireError::Protocol(format!(
+                            "a transaction of shard {other} arrived on topic {topic}"
+                        )));
+                    }
+                    GossipMessage::Transactions(Box::new(batch))
+                }
                 Topic::VoluntaryExit => GossipMessage::VoluntaryExit(Box::new(decode_message(
                     "voluntary_exit",
                     bytes,
@@ -131,7 +162,9 @@ mod tests {
             GossipMessage::Attestation(Box::new(attestation)),
             GossipMessage::Aggregate(Box::default()),
             GossipMessage::ShardBlock(Box::new(block)),
-            GossipMessage::Transaction(Box::default()),
+            GossipMessage::Transactions(Box::new(TransactionBatch {
+                transactions: List::try_from(vec![Transaction::default()]).unwrap(),
+            })),
             GossipMessage::VoluntaryExit(Box::default()),
             GossipMessage::ProposerSlashing(Box::default()),
             GossipMessage::AttesterSlashing(Box::default()),

@@ -24,7 +24,7 @@ pub mod rpc;
 pub mod topic;
 
 pub use codec::WireError;
-pub use gossip::GossipMessage;
+pub use gossip::{GossipMessage, TransactionBatch, MAX_TRANSACTIONS_PER_MESSAGE};
 pub use limits::Limits;
 pub use rpc::{Request, Response, Status};
 pub use topic::Topic;

@@ -21,6 +21,9 @@ pub const MAX_ATTESTER_SLASHING: usize = 1 << 18;
 pub const MAX_BEACON_BLOCK: usize = 1 << 19;
 /// `Transaction`: fixed, 152 bytes.
 pub const MAX_TRANSACTION: usize = shard::transaction::TRANSACTION_SIZE;
+/// A `TransactionBatch` at its bound.
+pub const MAX_TRANSACTIONS_MESSAGE: usize =
+    4 + MAX_TRANSACTION * crate::gossip::MAX_TRANSACTIONS_PER_MESSAGE;
 /// Most blocks one `*_blocks_by_range` or `beacon_blocks_by_root` request may ask for.
 pub const MAX_REQUEST_BLOCKS: u64 = 64;
 
@@ -33,7 +36,7 @@ pub struct Limits {
     pub proposer_slashing: usize,
     pub attester_slashing: usize,
     pub shard_block: usize,
-    pub transaction: usize,
+    pub transactions: usize,
 }
 
 impl Limits {
@@ -45,7 +48,7 @@ impl Limits {
             proposer_slashing: MAX_PROPOSER_SLASHING,
             attester_slashing: MAX_ATTESTER_SLASHING,
             shard_block: usize::try_from(config.shard_block_max_bytes).unwrap_or(usize::MAX),
-            transaction: MAX_TRANSACTION,
+            transactions: MAX_TRANSACTIONS_MESSAGE,
         }
     }
 
@@ -58,7 +61,7 @@ impl Limits {
             self.proposer_slashing,
             self.attester_slashing,
             self.shard_block,
-            self.transaction,
+            self.transactions,
         ]
         .into_iter()
         .max()

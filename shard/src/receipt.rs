@@ -55,6 +55,20 @@ pub fn outgoing_receipt_branch(receipts: &[Receipt], position: usize) -> Option<
     Some(branch)
 }
 
+/// The branches of every receipt of one block, from one tree (a proposer proving many
+/// receipts of the same block builds the tree once).
+pub fn outgoing_receipt_branches(receipts: &[Receipt]) -> Vec<Vec<Root>> {
+    let mut tree = receipts_tree(receipts);
+    let length = Root::new(u64_chunk(receipts.len() as u64));
+    (0..receipts.len())
+        .filter_map(|position| {
+            let mut branch = tree.branch(position)?;
+            branch.push(length);
+            Some(branch)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +107,11 @@ mod tests {
             ));
         }
         assert!(outgoing_receipt_branch(&list, 5).is_none());
+        let all = outgoing_receipt_branches(&list);
+        assert_eq!(all.len(), list.len());
+        for (i, branch) in all.iter().enumerate() {
+            assert_eq!(Some(branch.clone()), outgoing_receipt_branch(&list, i));
+        }
         let empty: List<Receipt, MAX_OUTGOING_RECEIPTS_PER_BLOCK> = List::default();
         assert_eq!(compute_outgoing_receipts_root(&[]), hash_tree_root(&empty));
     }

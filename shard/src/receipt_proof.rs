@@ -150,6 +150,30 @@ pub fn verify_receipt_proof(
     Ok(())
 }
 
+/// Builds the proof of `receipts[receipt_position]` from a branch already computed (see
+/// [`crate::receipt::outgoing_receipt_branches`]) and the block's branch in `data`.
+pub fn assemble_receipt_proof(
+    receipt: Receipt,
+    receipt_position: usize,
+    receipt_branch: Vec<Root>,
+    header: &ShardBlockHeader,
+    block_position: usize,
+    block_branch: Vec<Root>,
+    crosslink_data_root: Root,
+) -> Option<IncomingReceipt> {
+    Some(IncomingReceipt {
+        receipt,
+        proof: ReceiptProof {
+            receipt_position: receipt_position as u64,
+            receipt_branch: Vector::try_from(receipt_branch).ok()?,
+            block_header: header.clone(),
+            block_position: block_position as u64,
+            block_branch: Vector::try_from(block_branch).ok()?,
+            crosslink_data_root,
+        },
+    })
+}
+
 /// Builds the proof of `receipts[receipt_position]` of the block `header`, which sits at
 /// `block_position` of `data`. `None` if a position is out of range.
 pub fn build_receipt_proof(
@@ -162,15 +186,13 @@ pub fn build_receipt_proof(
     let receipt = receipts.get(receipt_position)?.clone();
     let receipt_branch = crate::receipt::outgoing_receipt_branch(receipts, receipt_position)?;
     let block_branch = data.block_root_branch(block_position)?;
-    Some(IncomingReceipt {
+    assemble_receipt_proof(
         receipt,
-        proof: ReceiptProof {
-            receipt_position: receipt_position as u64,
-            receipt_branch: Vector::try_from(receipt_branch).ok()?,
-            block_header: header.clone(),
-            block_position: block_position as u64,
-            block_branch: Vector::try_from(block_branch).ok()?,
-            crosslink_data_root: data.root(),
-        },
-    })
+        receipt_position,
+        receipt_branch,
+        header,
+        block_position,
+        block_branch,
+        data.root(),
+    )
 }

@@ -1,10 +1,54 @@
 //! # simulator: the deterministic discrete-event simulator
 //!
-//! **Owns** (being built in the node-and-simulator issue): an event queue ordered by
-//! (virtual time, sequence), the network model (latency, jitter, loss, partitions), faults,
-//! adversaries, workloads, scenarios, invariant checks, research metrics and reports.
+//! **Owns**: an event queue ordered by (virtual time, sequence) ([`queue`]); the network model
+//! — per-link latency (constant, uniform, log-normal), jitter, loss, partitions ([`latency`],
+//! [`network`]); faults (crash and restart on a crashable in-memory redb disk, pauses); the
+//! workload ([`workload`]); scenarios in TOML ([`scenario`]); safety checks ([`checks`]);
+//! measurements ([`observe`], [`result`]) and their reports ([`report`]); the trace hash
+//! ([`trace`]); seeded randomness ([`rng`]).
 //!
 //! **Must never**: read the wall clock, draw OS randomness, iterate a randomly seeded hash map,
-//! or hold protocol logic: it drives `beacon::Node` and moves bytes and virtual time.
+//! or hold protocol logic: it drives `beacon::Node` and moves bytes and virtual time. The same
+//! seed gives the same trace hash.
 //!
-//! Today this crate holds no code yet: see `docs/architecture.md` for what exists.
+//! Entry point: [`run_scenario`].
+
+pub mod checks;
+pub mod engine;
+pub mod latency;
+pub mod network;
+pub mod observe;
+pub mod queue;
+pub mod report;
+pub mod result;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+pub mod trace;
+pub mod verifier;
+pub mod workload;
+
+pub use engine::{Progress, SimError, Simulation};
+pub use result::RunResult;
+pub use scenario::Scenario;
+
+use consensus::{Mainnet, Minimal, PresetName};
+
+/// Runs `scenario` to its end; `progress` is called at every slot start.
+pub fn run_scenario(
+    scenario: &Scenario,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunResult, SimError> {
+    match scenario.preset {
+        PresetName::Minimal => {
+            let mut simulation = Simulation::<Minimal>::new(scenario)?;
+            simulation.run(progress);
+            Ok(simulation.result())
+        }
+        PresetName::Mainnet => {
+            let mut simulation = Simulation::<Mainnet>::new(scenario)?;
+            simulation.run(progress);
+            Ok(simulation.result())
+        }
+    }
+}

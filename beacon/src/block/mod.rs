@@ -18,6 +18,7 @@ mod transfer;
 mod voluntary_exit;
 
 pub use attestation::process_attestation;
+pub(crate) use attestation::process_attestation_with;
 pub use attester_slashing::process_attester_slashing;
 pub use context::BlockContext;
 pub use deposit::{process_deposit, process_deposit_with, PubkeyIndex};

@@ -431,6 +431,31 @@ impl<P: Preset> ForkChoice<P> {
         Ok(AttestationOutcome::Applied { updated })
     }
 
+    /// Step 6 of `on_attestation` alone, for an attestation the caller has already checked in
+    /// full (gossip validation, or a block's import, which verified its signatures) and whose
+    /// slot is past: each validator's latest message becomes `(target_epoch,
+    /// beacon_block_root)` if newer. Returns how many were updated; `None` (nothing applied)
+    /// if the block is unknown.
+    pub fn apply_checked_votes(
+        &mut self,
+        validators: &[ValidatorIndex],
+        beacon_block_root: Root,
+        target_epoch: Epoch,
+    ) -> Option<usize> {
+        if !self.proto.contains(&beacon_block_root) {
+            return None;
+        }
+        Some(
+            validators
+                .iter()
+                .filter(|v| {
+                    self.votes
+                        .process_attestation(**v, beacon_block_root, target_epoch)
+                })
+                .count(),
+        )
+    }
+
     fn enqueue(
         &mut self,
         missing: Root,

@@ -1,0 +1,64 @@
+//! What a node is started with: the chain, its validators' keys, how to check signatures.
+
+use consensus::bls::{Crypto, SecretKey};
+use consensus::primitives::ValidatorIndex;
+use consensus::{BeaconState, ChainConfig, Preset};
+use shard::{GenesisAccounts, ShardState, Transaction};
+use std::sync::Arc;
+
+/// How a node checks the ed25519 signatures of transactions it has not seen before.
+///
+/// A real node checks every one itself ([`DirectTransactionVerifier`]). The simulator runs
+/// many nodes in one process and may hand them one shared memo of verdicts, so that each
+/// distinct transaction's curve arithmetic is done once per run; the verdict is the same by
+/// construction.
+pub trait TransactionVerifier: Send + Sync {
+    /// The position of the first transaction whose signature (or sender key) is invalid, or
+    /// `None` when all are valid.
+    fn first_invalid(&self, transactions: &[Transaction]) -> Option<usize>;
+}
+
+/// Checks every signature: one ed25519 batch, then one by one only if the batch fails.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DirectTransactionVerifier;
+
+impl TransactionVerifier for DirectTransactionVerifier {
+    fn first_invalid(&self, transactions: &[Transaction]) -> Option<usize> {
+        shard::signatures::first_invalid_signature(transactions)
+    }
+}
+
+/// The genesis a node starts from: the beacon state and every shard's state.
+#[derive(Clone, Debug)]
+pub struct Genesis<P: Preset> {
+    pub beacon: Arc<BeaconState<P>>,
+    pub shards: Arc<Vec<ShardState>>,
+    pub accounts: GenesisAccounts,
+}
+
+/// A node's start-up parameters.
+#[derive(Clone)]
+pub struct NodeConfig<P: Preset> {
+    pub chain: ChainConfig,
+    pub genesis: Genesis<P>,
+    /// The validators this node signs for, with their secret keys.
+    pub validators: Vec<(ValidatorIndex, SecretKey)>,
+    pub crypto: Crypto,
+    pub transaction_verifier: Arc<dyn TransactionVerifier>,
+    /// Seed of the node's own randomness (the node's rules need none today; kept so a
+    /// runtime hands every node its own deterministic stream).
+    pub seed: u64,
+    /// Incoming receipts a shard proposer puts in one block at most.
+    pub max_receipts_per_block: usize,
+}
+
+impl<P: Preset> std::fmt::Debug for NodeConfig<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeConfig")
+            .field("chain", &self.chain)
+            .field("validators", &self.validators.len())
+            .field("crypto", &self.crypto)
+            .field("seed", &self.seed)
+            .finish()
+    }
+}

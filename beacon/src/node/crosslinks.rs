@@ -1,0 +1,213 @@
+//! Crosslinks as a node follows them: the `ShardCrosslinkData` it computed for each data root
+//! it met, which data roots the beacon chain recorded (and which of those are finalized), and
+//! the receipts that recorded crosslinks make claimable on their destination shards.
+//!
+//! Owns no rule: the data is built exactly as `shard::ShardCrosslinkData` says, proofs with
+//! `shard::receipt_proof`, and acceptance is decided by the beacon states.
+
+use super::shard_chain::ShardChain;
+use consensus::primitives::{Root, Shard, Slot};
+use consensus::Crosslink;
+use shard::receipt::outgoing_receipt_branches;
+use shard::receipt_proof::assemble_receipt_proof;
+use shard::types::compute_home_shard;
+use shard::{IncomingReceipt, ShardCrosslinkData, ShardState};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// A receipt a destination shard may claim: where its proof comes from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Claim {
+    data_root: Root,
+    block_position: usize,
+    receipt_position: usize,
+}
+
+/// What the node knows about crosslinks.
+#[derive(Clone, Debug, Default)]
+pub struct CrosslinkBook {
+    /// Data this node built, by data root.
+    data: BTreeMap<Root, Arc<ShardCrosslinkData>>,
+    /// Data roots recorded by a finalized beacon state, per shard.
+    finalized: BTreeSet<(Shard, Root)>,
+    /// Crosslinks already handled (receipts indexed).
+    indexed: BTreeSet<(Shard, Root)>,
+    /// Per destination shard: `(source_shard, index)` -> claim.
+    claimable: BTreeMap<Shard, BTreeMap<(Shard, u64), Claim>>,
+}
+
+/// The slot range a crosslink covers: the blocks of epochs `start_epoch .. end_epoch`.
+pub fn crosslink_slots(crosslink: &Crosslink, slots_per_epoch: u64) -> (Slot, Slot) {
+    (
+        crosslink.start_epoch.saturating_mul(slots_per_epoch),
+        crosslink.end_epoch.saturating_mul(slots_per_epoch),
+    )
+}
+
+/// `ShardCrosslinkData` of `chain` from `tip` for `start_slot .. end_slot`.
+pub fn build_crosslink_data(
+    chain: &ShardChain,
+    tip: &Root,
+    start_slot: Slot,
+    end_slot: Slot,
+) -> Option<ShardCrosslinkData> {
+    let (blocks, head_state_root) = chain.chain_range(tip, start_slot, end_slot);
+    ShardCrosslinkData::new(
+        chain.shard(),
+        start_slot,
+        end_slot,
+        blocks.iter().map(|e| e.root).collect(),
+        head_state_root,
+    )
+}
+
+impl CrosslinkBook {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Remembers data this node built (when attesting or checking a crosslink).
+    pub fn remember(&mut self, data: ShardCrosslinkData) -> Root {
+        let root = data.root();
+        self.data.entry(root).or_insert_with(|| Arc::new(data));
+        root
+    }
+
+    pub fn data(&self, root: &Root) -> Option<&Arc<ShardCrosslinkData>> {
+        self.data.get(root)
+    }
+
+    /// Adds the crosslinks of a finalized state.
+    pub fn add_finalized(&mut self, crosslinks: impl Iterator<Item = (Shard, Root)>) {
+        self.finalized.extend(crosslinks);
+    }
+
+    pub fn is_finalized(&self, shard: Shard, data_root: &Root) -> bool {
+        self.finalized.contains(&(shard, *data_root))
+    }
+
+    pub fn is_indexed(&self, shard: Shard, data_root: &Root) -> bool {
+        self.indexed.contains(&(shard, *data_root))
+    }
+
+    /// Indexes the receipts of a recorded crosslink whose data this node knows: each receipt
+    /// of each covered block becomes claimable on its destination shard.
+    pub fn index_receipts(
+        &mut self,
+        source: &ShardChain,
+        data_root: &Root,
+        active_shard_count: u64,
+    ) -> bool {
+        let shard = source.shard();
+        if self.indexed.contains(&(shard, *data_root)) {
+            return true;
+        }
+        let Some(data) = self.data.get(data_root).cloned() else {
+            return false;
+        };
+        for (block_position, block_root) in data.block_roots.iter().enumerate() {
+            let Some(entry) = source.entry(block_root) else {
+                return false;
+            };
+            for (receipt_position, receipt) in entry.outgoing.iter().enumerate() {
+                let destination = compute_home_shard(&receipt.to, active_shard_count);
+                self.claimable.entry(destination).or_default().insert(
+                    (receipt.source_shard, receipt.index),
+                    Claim {
+                        data_root: *data_root,
+                        block_position,
+                        receipt_position,
+                    },
+                );
+            }
+        }
+        self.indexed.insert((shard, *data_root));
+        true
+    }
+
+    /// How many receipts wait for `destination`.
+    pub fn claimable_count(&self, destination: Shard) -> usize {
+        self.claimable.get(&destination).map_or(0, |c| c.len())
+    }
+
+    /// Up to `max` receipts for `destination` that `state` has not credited, with their
+    /// proofs, whose crosslink is `recorded` (by the beacon state the block will point at) or
+    /// finalized; receipts `state` already credited are forgotten.
+    pub fn claims_for(
+        &mut self,
+        destination: Shard,
+        state: &ShardState,
+        chains: &[ShardChain],
+        recorded: &[(Shard, Root)],
+        max: usize,
+    ) -> Vec<IncomingReceipt> {
+        let finalized = &self.finalized;
+        let accepts = |shard: Shard, root: &Root| {
+            recorded.contains(&(shard, *root)) || finalized.contains(&(shard, *root))
+        };
+        let Some(claims) = self.claimable.get_mut(&destination) else {
+            return Vec::new();
+        };
+        claims.retain(|(source, index), _| !state.is_receipt_credited(*source, *index));
+        // Group the chosen claims by source block so each block's receipt tree is built once.
+        let mut chosen: BTreeMap<(Shard, Root, usize), Vec<(u64, usize)>> = BTreeMap::new();
+        let mut count = 0;
+        for ((source, index), claim) in claims.iter() {
+            if count >= max {
+                break;
+            }
+            if !accepts(*source, &claim.data_root) {
+                continue;
+            }
+            chosen
+                .entry((*source, claim.data_root, claim.block_position))
+                .or_default()
+                .push((*index, claim.receipt_position));
+            count += 1;
+        }
+        let mut out = Vec::with_capacity(count);
+        for ((source, data_root, block_position), receipts) in chosen {
+            let Some(data) = self.data.get(&data_root) else {
+                continue;
+            };
+            let Some(chain) = chains.get(source as usize) else {
+                continue;
+            };
+            let Some(block_root) = data.block_roots.get(block_position) else {
+                continue;
+            };
+            let Some(entry) = chain.entry(block_root) else {
+                continue;
+            };
+            let Some(header) = entry.header.as_ref() else {
+                continue;
+            };
+            let Some(block_branch) = data.block_root_branch(block_position) else {
+                continue;
+            };
+            let branches = outgoing_receipt_branches(&entry.outgoing);
+            for (_, receipt_position) in receipts {
+                let (Some(receipt), Some(branch)) = (
+                    entry.outgoing.get(receipt_position),
+                    branches.get(receipt_position),
+                ) else {
+                    continue;
+                };
+                if let Some(incoming) = assemble_receipt_proof(
+                    receipt.clone(),
+                    receipt_position,
+                    branch.clone(),
+                    header,
+                    block_position,
+                    block_branch.clone(),
+                    data_root,
+                ) {
+                    out.push(incoming);
+                }
+            }
+        }
+        // Credit in (source, index) order, as the claims were chosen.
+        out.sort_by_key(|r| (r.receipt.source_shard, r.receipt.index));
+        out
+    }
+}

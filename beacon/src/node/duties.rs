@@ -1,0 +1,463 @@
+//! What the node's validators do in a slot (design 3.3), on the tick that reaches each duty's
+//! time: at the slot's start the beacon proposal and the shard proposals, a third in the
+//! attestations, two thirds in the aggregates. Every signature passes slashing protection
+//! first, and the protection record is on disk before the signature exists.
+
+use super::crosslinks::build_crosslink_data;
+use super::import::Oracle;
+use super::io::{Event, Output};
+use super::shufflings::committee_slot;
+use super::{DutyLog, Node};
+use crate::block::{process_attestation_with, process_block_cached, BlockContext};
+use crate::signatures::get_domain;
+use crate::slots::process_slots_cached;
+use consensus::accessors::get_block_root_at_slot;
+use consensus::bls::{compute_signing_root, AggregateSignature, Crypto, Signature};
+use consensus::preset::{DOMAIN_ATTESTATION, DOMAIN_BEACON_PROPOSER, DOMAIN_RANDAO};
+use consensus::primitives::{BlsSignatureBytes, Root, Shard, Slot, ValidatorIndex};
+use consensus::sszx::{hash_tree_root, SigningRoot};
+use consensus::{
+    Attestation, AttestationData, AttestationDataAndCustodyBit, BeaconBlock, BeaconState,
+    Checkpoint, CommitteeBits, Crosslink, Preset,
+};
+use networking::GossipMessage;
+use shard::block::sign_shard_block;
+use shard::execute::{BlockError, BlockLimits, ExecutionContext};
+use shard::produce::{produce_block, BlockTemplate};
+use std::sync::Arc;
+
+impl<P: Preset> Node<P> {
+    pub(super) fn on_tick(&mut self, now_ms: u64) {
+        if now_ms < self.now_ms {
+            return;
+        }
+        self.now_ms = now_ms;
+        self.fork_choice.on_tick(now_ms);
+        let (slot, offset) = self.clock.slot_and_offset(now_ms);
+        if now_ms < self.clock.genesis_ms {
+            return;
+        }
+        let epoch = slot / P::SLOTS_PER_EPOCH;
+        if self.epoch_handled != Some(epoch) {
+            self.epoch_handled = Some(epoch);
+            self.on_epoch_start();
+        }
+        if self.duties.slot != slot {
+            // One durable commit per slot keeps redb's free pages reclaimed.
+            let _ = self.store.flush();
+            self.duties = DutyLog {
+                slot,
+                ..DutyLog::default()
+            };
+            self.aggregating.clear();
+            self.apply_deferred_votes();
+            // Blocks that arrived a little early may import now.
+            self.update_head();
+        }
+        if !self.duties.proposed {
+            self.duties.proposed = true;
+            if slot > 0 {
+                self.propose_beacon_block(slot);
+                self.propose_shard_blocks(slot);
+            }
+        }
+        if !self.duties.attested && offset >= self.clock.attestation_offset_ms() {
+            self.duties.attested = true;
+            self.update_head();
+            self.attest(slot);
+        }
+        if !self.duties.aggregated && offset >= self.clock.aggregation_offset_ms() {
+            self.duties.aggregated = true;
+            self.aggregate(slot);
+        }
+    }
+
+    /// Once per epoch: a status round with every peer (catches what gossip lost) and a
+    /// durable flush of the store.
+    fn on_epoch_start(&mut self) {
+        let _ = self.store.flush();
+        let peers: Vec<_> = self.peers.keys().copied().collect();
+        for peer in peers {
+            self.send_status(peer);
+        }
+    }
+
+    /// The head state advanced to `slot` (cached for the slot's duties).
+    fn head_state_at(&mut self, slot: Slot) -> Option<Arc<BeaconState<P>>> {
+        if let Some((root, at, state)) = &self.advanced {
+            if *root == self.head && *at == slot {
+                return Some(state.clone());
+            }
+        }
+        let mut state = self.fork_choice.block_state(&self.head)?.clone();
+        if state.slot < slot {
+            process_slots_cached(&mut state, slot, &self.chain, &mut self.roots).ok()?;
+        }
+        let state = Arc::new(state);
+        self.advanced = Some((self.head, slot, state.clone()));
+        Some(state)
+    }
+
+    fn refused(&mut self, validator: ValidatorIndex, reason: String) {
+        self.emit(Event::SigningRefused { validator, reason });
+    }
+
+    fn publish(&mut self, message: GossipMessage) {
+        let topic = message.topic(self.chain.active_shard_count);
+        if let Ok(bytes) = message.encode() {
+            self.out.push(Output::Publish {
+                topic,
+                bytes: bytes.into(),
+            });
+        }
+    }
+
+    fn propose_beacon_block(&mut self, slot: Slot) {
+        let Some(state) = self.head_state_at(slot) else {
+            return;
+        };
+        let epoch = slot / P::SLOTS_PER_EPOCH;
+        let Ok(shuffling) = self.shufflings.get(state.as_ref(), epoch, &self.chain) else {
+            return;
+        };
+        let Ok(proposer) = shuffling.proposer::<P>(&state.validators, slot) else {
+            return;
+        };
+        let Some(key) = self.keys.get(&proposer).cloned() else {
+            return;
+        };
+        if let Err(refusal) = self
+            .protection
+            .approve_block(&mut self.store, proposer, slot)
+        {
+            self.refused(proposer, refusal.to_string());
+            return;
+        }
+        let crypto = self.config.crypto;
+        let randao_message = compute_signing_root(
+            &hash_tree_root(&epoch),
+            &get_domain(state.as_ref(), DOMAIN_RANDAO, epoch),
+        );
+        let mut block = BeaconBlock {
+            slot,
+            parent_root: self.head,
+            ..BeaconBlock::default()
+        };
+        block.body.randao_reveal = crypto.sign(&key, &randao_message);
+        block.body.eth1_data = state.eth1_data.clone();
+        // Attestations that still apply, checked in order on a copy of the state.
+        let mut scratch = state.as_ref().clone();
+        let mut context = BlockContext::new(&self.chain, Crypto::fake_for_simulation());
+        let from = slot.saturating_sub(P::SLOTS_PER_EPOCH);
+        let to = slot.saturating_sub(P::MIN_ATTESTATION_INCLUSION_DELAY);
+        for attestation in self.op_pool.candidates(from, to) {
+            if block.body.attestations.len() as u64 >= P::MAX_ATTESTATIONS {
+                break;
+            }
+            let position = block.body.attestations.len();
+            if process_attestation_with(&mut scratch, &attestation, &mut context, position).is_ok()
+            {
+                block.body.attestations.push(attestation);
+            }
+        }
+        drop(scratch);
+        let mut post = state.as_ref().clone();
+        if process_block_cached(
+            &mut post,
+            &block,
+            &self.chain,
+            Crypto::fake_for_simulation(),
+            &mut self.pubkeys,
+        )
+        .is_err()
+        {
+            return;
+        }
+        block.state_root = self.roots.root(&post);
+        let message = compute_signing_root(
+            &block.signing_root(),
+            &get_domain(state.as_ref(), DOMAIN_BEACON_PROPOSER, epoch),
+        );
+        block.signature = crypto.sign(&key, &message);
+        let block = Arc::new(block);
+        if let Ok(root) = self.import_beacon_block(block.clone(), Crypto::fake_for_simulation()) {
+            self.update_head();
+            self.emit(Event::Proposed { slot, root });
+            self.publish(GossipMessage::BeaconBlock(Box::new(block.as_ref().clone())));
+        }
+    }
+
+    fn propose_shard_blocks(&mut self, slot: Slot) {
+        let head = self.head;
+        for shard in 0..self.chain.active_shard_count {
+            let Ok(proposer) = self.shard_proposer(&head, shard, slot) else {
+                continue;
+            };
+            let Some(key) = self.keys.get(&proposer).cloned() else {
+                continue;
+            };
+            if let Err(refusal) =
+                self.protection
+                    .approve_shard_block(&mut self.store, proposer, shard, slot)
+            {
+                self.refused(proposer, refusal.to_string());
+                continue;
+            }
+            self.propose_shard_block(slot, shard, proposer, &key, head);
+        }
+    }
+
+    fn propose_shard_block(
+        &mut self,
+        slot: Slot,
+        shard: Shard,
+        proposer: ValidatorIndex,
+        key: &consensus::bls::SecretKey,
+        beacon_root: Root,
+    ) {
+        let Some(beacon_state) = self.fork_choice.block_state(&beacon_root) else {
+            return;
+        };
+        let fork_version = beacon_state.fork.current_version;
+        let chain = &self.shards[shard as usize];
+        let Some(base_state) = chain.state_of(&chain.head_root()) else {
+            return;
+        };
+        let recorded: Vec<(Shard, Root)> = beacon_state
+            .current_crosslinks
+            .iter()
+            .chain(beacon_state.previous_crosslinks.iter())
+            .map(|c| (c.shard, c.data_root))
+            .collect();
+        let mut receipts = self.crosslinks.claims_for(
+            shard,
+            &base_state,
+            &self.shards,
+            &recorded,
+            self.config.max_receipts_per_block,
+        );
+        let Some(beacon_state) = self.fork_choice.block_state(&beacon_root) else {
+            return;
+        };
+        let oracle = Oracle {
+            state: beacon_state,
+            finalized: &self.crosslinks,
+        };
+        let mut context = ExecutionContext::new(false, &oracle);
+        context.limits = BlockLimits::from_config(&self.chain);
+        let chain = &mut self.shards[shard as usize];
+        let mut produced = None;
+        for _attempt in 0..4 {
+            let mut state = base_state.clone();
+            let template = BlockTemplate {
+                slot,
+                beacon_block_root: beacon_root,
+                proposer_index: proposer,
+                incoming_receipts: receipts.clone(),
+            };
+            match produce_block(&mut state, &chain.mempool, template, &context) {
+                Ok(block) => {
+                    produced = Some((block, state));
+                    break;
+                }
+                Err(BlockError::Transaction { position, .. }) => {
+                    // Drop the offending transaction and try again.
+                    let selected = chain.mempool.select(&base_state, position + 1, usize::MAX);
+                    if let Some(tx) = selected.get(position) {
+                        chain.mempool.remove(&tx.from, tx.nonce);
+                    }
+                }
+                Err(BlockError::Receipt { .. }) => receipts.clear(),
+                Err(_) => break,
+            }
+        }
+        let Some((mut produced, state)) = produced else {
+            return;
+        };
+        sign_shard_block(&mut produced.block, key, fork_version, self.config.crypto);
+        let block = Arc::new(produced.block);
+        let root = produced.outcome.block_root;
+        self.record_shard_block(block.clone(), produced.outcome, state);
+        self.emit(Event::ShardProposed { shard, slot, root });
+        self.publish(GossipMessage::ShardBlock(Box::new(block.as_ref().clone())));
+    }
+
+    /// The committees of `slot` in which this node has validators: `(shard, committee)`.
+    fn local_committees(
+        &mut self,
+        state: &BeaconState<P>,
+        slot: Slot,
+    ) -> Vec<(Shard, Vec<ValidatorIndex>)> {
+        let epoch = slot / P::SLOTS_PER_EPOCH;
+        let Ok(shuffling) = self.shufflings.get(state, epoch, &self.chain) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for shard in shuffling.shards() {
+            if committee_slot::<P>(&shuffling, shard) != Some(slot) {
+                continue;
+            }
+            let Ok(committee) = shuffling.committee(shard) else {
+                continue;
+            };
+            if committee.iter().any(|v| self.keys.contains_key(v)) {
+                out.push((shard, committee.to_vec()));
+            }
+        }
+        out
+    }
+
+    /// The attestation data of `shard`'s committee at `slot` on the current head.
+    fn attestation_data(
+        &mut self,
+        state: &BeaconState<P>,
+        slot: Slot,
+        shard: Shard,
+    ) -> AttestationData {
+        let epoch = slot / P::SLOTS_PER_EPOCH;
+        let epoch_start = epoch * P::SLOTS_PER_EPOCH;
+        // The target is the block at the epoch's start slot (the head if none came since).
+        let target_root = if self.head_slot <= epoch_start {
+            self.head
+        } else {
+            get_block_root_at_slot(state, epoch_start).unwrap_or(self.head)
+        };
+        let parent = state
+            .current_crosslinks
+            .get(shard as usize)
+            .cloned()
+            .unwrap_or_default();
+        let start_epoch = parent.end_epoch;
+        let end_epoch = epoch.min(start_epoch.saturating_add(P::MAX_EPOCHS_PER_CROSSLINK));
+        let chain = &self.shards[shard as usize];
+        let data_root = build_crosslink_data(
+            chain,
+            &chain.head_root(),
+            start_epoch * P::SLOTS_PER_EPOCH,
+            end_epoch * P::SLOTS_PER_EPOCH,
+        )
+        .map(|data| self.crosslinks.remember(data))
+        .unwrap_or_default();
+        AttestationData {
+            beacon_block_root: self.head,
+            source: state.current_justified_checkpoint.clone(),
+            target: Checkpoint {
+                epoch,
+                root: target_root,
+            },
+            crosslink: Crosslink {
+                shard,
+                parent_root: hash_tree_root(&parent),
+                start_epoch,
+                end_epoch,
+                data_root,
+            },
+        }
+    }
+
+    fn attest(&mut self, slot: Slot) {
+        let Some(state) = self.head_state_at(slot) else {
+            return;
+        };
+        let crypto = self.config.crypto;
+        for (shard, committee) in self.local_committees(state.as_ref(), slot) {
+            let data = self.attestation_data(state.as_ref(), slot, shard);
+            let votes: Vec<(u64, u64, u64)> = committee
+                .iter()
+                .filter(|v| self.keys.contains_key(v))
+                .map(|v| (*v, data.source.epoch, data.target.epoch))
+                .collect();
+            let verdicts = match self
+                .protection
+                .approve_attestations(&mut self.store, &votes)
+            {
+                Ok(verdicts) => verdicts,
+                Err(e) => {
+                    self.emit(Event::SigningRefused {
+                        validator: u64::MAX,
+                        reason: format!("slashing protection store: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let message = compute_signing_root(
+                &hash_tree_root(&AttestationDataAndCustodyBit {
+                    data: data.clone(),
+                    custody_bit: false,
+                }),
+                &get_domain(state.as_ref(), DOMAIN_ATTESTATION, data.target.epoch),
+            );
+            let mut bits = vec![false; committee.len()];
+            let mut signatures: Vec<BlsSignatureBytes> = Vec::new();
+            for ((validator, _, _), verdict) in votes.iter().zip(verdicts) {
+                if let Err(refusal) = verdict {
+                    self.refused(*validator, refusal.to_string());
+                    continue;
+                }
+                let Some(key) = self.keys.get(validator) else {
+                    continue;
+                };
+                let Some(position) = committee.iter().position(|v| v == validator) else {
+                    continue;
+                };
+                bits[position] = true;
+                signatures.push(crypto.sign(key, &message));
+            }
+            if signatures.is_empty() {
+                continue;
+            }
+            let Some(signature) = aggregate_signatures(crypto, &signatures) else {
+                continue;
+            };
+            let (Ok(aggregation_bits), Ok(custody_bits)) = (
+                CommitteeBits::try_from(bits.as_slice()),
+                CommitteeBits::try_from(vec![false; committee.len()].as_slice()),
+            ) else {
+                continue;
+            };
+            let attestation = Attestation {
+                aggregation_bits,
+                data,
+                custody_bits,
+                signature,
+            };
+            self.own_attestation(&attestation);
+            if committee.first().is_some_and(|v| self.keys.contains_key(v)) {
+                self.aggregating.push(hash_tree_root(&attestation.data));
+            }
+            self.emit(Event::Attested {
+                slot,
+                shard,
+                validators: signatures.len(),
+            });
+            self.publish(GossipMessage::Attestation(Box::new(attestation)));
+        }
+    }
+
+    /// The aggregator of a committee is its first member; its node publishes everything it
+    /// holds for the data it attested to on `beacon_aggregate`.
+    fn aggregate(&mut self, _slot: Slot) {
+        for data_root in std::mem::take(&mut self.aggregating) {
+            if let Some(aggregate) = self.op_pool.aggregate_of(&data_root) {
+                self.publish(GossipMessage::Aggregate(Box::new(aggregate)));
+            }
+        }
+    }
+}
+
+fn aggregate_signatures(
+    crypto: Crypto,
+    signatures: &[BlsSignatureBytes],
+) -> Option<BlsSignatureBytes> {
+    match crypto {
+        Crypto::Fake => signatures.first().copied(),
+        Crypto::Real => {
+            let decoded: Vec<Signature> = signatures
+                .iter()
+                .filter_map(|s| Signature::from_bytes(&s.0).ok())
+                .collect();
+            let aggregate = AggregateSignature::aggregate(&decoded).ok()?;
+            Some(*aggregate.to_signature().as_bytes())
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Gossip validation (design 4): decode within the type's size limit, then the checks of each
+//! kind, with one verdict per message. The same rules run under the simulator and libp2p.
+//!
+//! - beacon block: not from a future slot, not known, after the finalized slot; a missing
+//!   parent is fetched (ignore); the state transition decides accept or reject.
+//! - attestation and aggregate: target epoch current or previous; nothing new (every bit
+//!   already held) is ignored before any signature check; otherwise fork choice's
+//!   `on_attestation` checks it, signature included.
+//! - shard block: not from a future slot, not known; a missing beacon block or parent is
+//!   fetched (ignore); proposer, signature and execution decide.
+//! - transactions: every signature not already checked, then the mempool's rules; a message
+//!   with one bad signature is rejected.
+
+use super::import::ImportError;
+use super::io::{Output, PeerId, Verdict};
+use super::Node;
+use consensus::primitives::Slot;
+use consensus::{Attestation, Preset};
+use networking::rpc::{BlocksByRoot, ShardBlocksByRange};
+use networking::{GossipMessage, Request, Topic, TransactionBatch};
+use shard::types::compute_home_shard;
+use shard::Transaction;
+use std::sync::Arc;
+
+impl<P: Preset> Node<P> {
+    fn verdict(&mut self, from: PeerId, topic: Topic, verdict: Verdict) {
+        self.out.push(Output::Verdict {
+            from,
+            topic,
+            verdict,
+        });
+    }
+
+    pub(super) fn on_gossip(&mut self, from: PeerId, topic: Topic, bytes: &[u8]) {
+        let message = match GossipMessage::decode(
+            topic,
+            bytes,
+            &self.limits,
+            self.chain.active_shard_count,
+        ) {
+            Ok(message) => message,
+            Err(e) => return self.verdict(from, topic, Verdict::Reject(e.to_string())),
+        };
+        let verdict = match message {
+            GossipMessage::BeaconBlock(block) => self.gossip_beacon_block(from, *block),
+            GossipMessage::Attestation(a) | GossipMessage::Aggregate(a) => {
+                self.gossip_attestation(from, *a)
+            }
+            GossipMessage::ShardBlock(block) => self.gossip_shard_block(from, *block),
+            GossipMessage::Transactions(batch) => self.gossip_transactions(*batch),
+            // Slashings and exits are decoded and checked by the state transition when a block
+            // carries them; this node does not pool them yet.
+            GossipMessage::VoluntaryExit(_)
+            | GossipMessage::ProposerSlashing(_)
+            | GossipMessage::AttesterSlashing(_) => {
+                Verdict::Ignore("operation pooling of exits and slashings is not enabled".into())
+            }
+        };
+        self.verdict(from, topic, verdict);
+    }
+
+    fn is_future(&self, slot: Slot) -> bool {
+        slot > self.current_slot()
+    }
+
+    fn gossip_beacon_block(&mut self, from: PeerId, block: consensus::BeaconBlock) -> Verdict {
+        if self.is_future(block.slot) {
+            return Verdict::Ignore(format!("beacon block of future slot {}", block.slot));
+        }
+        let finalized_start = self.finalized.epoch * P::SLOTS_PER_EPOCH;
+        if block.slot <= finalized_start && self.finalized.epoch > 0 {
+            return Verdict::Ignore(format!(
+                "beacon block of slot {} is not after the finalized slot {finalized_start}",
+                block.slot
+            ));
+        }
+        let parent = block.parent_root;
+        match self.import_beacon_block(Arc::new(block), self.config.crypto) {
+            Ok(_) => {
+                self.update_head();
+                Verdict::Accept
+            }
+            Err(ImportError::Missing(_)) => {
+                self.request_blocks_by_root(from, vec![parent]);
+                Verdict::Ignore("unknown parent: fetching it".into())
+            }
+            Err(ImportError::Ignored(reason)) => Verdict::Ignore(reason),
+            Err(ImportError::Invalid(reason)) => Verdict::Reject(reason),
+        }
+    }
+
+    pub(super) fn request_blocks_by_root(
+        &mut self,
+        peer: PeerId,
+        roots: Vec<consensus::primitives::Root>,
+    ) {
+        let Ok(roots) = roots.try_into() else {
+            return;
+        };
+        self.send(
+            peer,
+            Request::BeaconBlocksByRoot(BlocksByRoot { roots }),
+            super::Pending::BeaconRoots,
+        );
+    }
+
+    fn gossip_attestation(&mut self, from: PeerId, attestation: Attestation) -> Verdict {
+        let current = self.current_slot() / P::SLOTS_PER_EPOCH;
+        let target = attestation.data.target.epoch;
+        if target > current || target.saturating_add(1) < current {
+            return Verdict::Ignore(format!(
+                "attestation target epoch {target} is neither the current ({current}) nor the previous"
+            ));
+        }
+        if self.op_pool.covers(&attestation) {
+            return Verdict::Ignore("every attester already known".into());
+        }
+        let target = attestation.data.target.root;
+        let head_vote = attestation.data.beacon_block_root;
+        for needed in [target, head_vote] {
+            if !self.fork_choice.contains_block(&needed) {
+                self.request_blocks_by_root(from, vec![needed]);
+                return Verdict::Ignore(format!("unknown block {needed}: fetching it"));
+            }
+        }
+        match self.accept_attestation(&attestation) {
+            Ok(()) => Verdict::Accept,
+            Err(reason)
+                if reason.starts_with("is_valid_indexed_attestation")
+                    || reason.starts_with("get_indexed_attestation") =>
+            {
+                Verdict::Reject(reason)
+            }
+            Err(reason) => Verdict::Ignore(reason),
+        }
+    }
+
+    fn gossip_shard_block(&mut self, from: PeerId, block: shard::ShardBlock) -> Verdict {
+        if self.is_future(block.slot) {
+            return Verdict::Ignore(format!("shard block of future slot {}", block.slot));
+        }
+        let shard = block.shard;
+        let beacon_root = block.beacon_block_root;
+        match self.import_shard_block(Arc::new(block)) {
+            Ok(_) => Verdict::Accept,
+            Err(ImportError::Missing(root)) => {
+                if root == beacon_root {
+                    self.request_blocks_by_root(from, vec![root]);
+                } else {
+                    let start = self.shards[shard as usize].head().slot.saturating_add(1);
+                    self.send(
+                        from,
+                        Request::ShardBlocksByRange(ShardBlocksByRange {
+                            shard,
+                            start_slot: start,
+                            count: networking::limits::MAX_REQUEST_BLOCKS,
+                        }),
+                        super::Pending::ShardRange {
+                            shard,
+                            start,
+                            count: networking::limits::MAX_REQUEST_BLOCKS,
+                        },
+                    );
+                }
+                Verdict::Ignore("waits for a missing block: fetching it".into())
+            }
+            Err(ImportError::Ignored(reason)) => Verdict::Ignore(reason),
+            Err(ImportError::Invalid(reason)) => Verdict::Reject(reason),
+        }
+    }
+
+    /// Checks transactions not seen before and admits them to their shard's mempool; returns
+    /// how many were new, or the reason to reject the message.
+    fn admit_transactions(
+        &mut self,
+        transactions: Vec<Transaction>,
+    ) -> Result<Vec<Transaction>, String> {
+        let asc = self.chain.active_shard_count;
+        let unseen: Vec<Transaction> = transactions
+            .into_iter()
+            .filter(|tx| {
+                let shard = compute_home_shard(&tx.from, asc) as usize;
+                self.shards[shard].mempool.get(&tx.from, tx.nonce) != Some(tx)
+            })
+            .collect();
+        if let Some(position) = self.config.transaction_verifier.first_invalid(&unseen) {
+            return Err(format!(
+                "verify_transaction_signature: transaction {position} of the message does not verify"
+            ));
+        }
+        let mut admitted = Vec::new();
+        for tx in unseen {
+            let shard = compute_home_shard(&tx.from, asc) as usize;
+            if self.shards[shard].admit(tx.clone()) {
+                admitted.push(tx);
+            }
+        }
+        Ok(admitted)
+    }
+
+    fn gossip_transactions(&mut self, batch: TransactionBatch) -> Verdict {
+        match self.admit_transactions(batch.transactions.to_vec()) {
+            Err(reason) => Verdict::Reject(reason),
+            Ok(admitted) if admitted.is_empty() => {
+                Verdict::Ignore("no new admissible transaction".into())
+            }
+            Ok(_) => Verdict::Accept,
+        }
+    }
+
+    /// Transactions submitted by a user: admitted, then gossiped per shard.
+    pub(super) fn on_submitted(&mut self, transactions: Vec<Transaction>) {
+        let asc = self.chain.active_shard_count;
+        let Ok(admitted) = self.admit_transactions(transactions) else {
+            return;
+        };
+        let mut per_shard: std::collections::BTreeMap<u64, Vec<Transaction>> = Default::default();
+        for tx in admitted {
+            per_shard
+                .entry(compute_home_shard(&tx.from, asc))
+                .or_default()
+                .push(tx);
+        }
+        for (_, txs) in per_shard {
+            for chunk in txs.chunks(networking::MAX_TRANSACTIONS_PER_MESSAGE) {
+                let Ok(transactions) = chunk.to_vec().try_into() else {
+                    continue;
+                };
+                let message =
+                    GossipMessage::Transactions(Box::new(TransactionBatch { transactions }));
+                let topic = message.topic(asc);
+                if let Ok(bytes) = message.encode() {
+                    self.out.push(Output::Publish {
+                        topic,
+                        bytes: bytes.into(),
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! One shard chain as a node tracks it: the tree of blocks it has executed, their post-states
+//! (recent ones kept, older ones rebuilt by replay), the shard fork choice (design 3.2) and
+//! the shard's mempool.
+//!
+//! Never decides validity itself: blocks arrive here already checked by `shard` (proposer,
+//! signature, execution). Never reads the clock.
+
+use consensus::primitives::{Root, Shard, Slot};
+use shard::execute::{execute_block_with, ExecutionContext};
+use shard::{Mempool, MempoolLimits, Receipt, ShardBlock, ShardBlockHeader, ShardState};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A block this node executed, with what execution produced.
+#[derive(Clone, Debug)]
+pub struct ShardEntry {
+    /// `None` for the genesis entry (root zero).
+    pub block: Option<Arc<ShardBlock>>,
+    pub header: Option<ShardBlockHeader>,
+    pub root: Root,
+    pub parent: Root,
+    pub slot: Slot,
+    pub beacon_block_root: Root,
+    pub state_root: Root,
+    pub outgoing: Arc<Vec<Receipt>>,
+    /// Blocks from the genesis entry to this one.
+    pub height: u64,
+    /// The post-state, while it is recent.
+    state: Option<ShardState>,
+}
+
+/// The genesis entry's root: the `parent_root` of a shard's first block.
+pub const GENESIS_PARENT: Root = Root::zero();
+
+/// One shard's block tree, head and mempool.
+#[derive(Clone, Debug)]
+pub struct ShardChain {
+    shard: Shard,
+    entries: BTreeMap<Root, ShardEntry>,
+    children: BTreeMap<Root, Vec<Root>>,
+    head: Root,
+    pub mempool: Mempool,
+}
+
+impl ShardChain {
+    /// A chain holding only the genesis state.
+    pub fn new(mut genesis: ShardState) -> Self {
+        let shard = genesis.shard();
+        let state_root = genesis.state_root();
+        let mut entries = BTreeMap::new();
+        entries.insert(
+            GENESIS_PARENT,
+            ShardEntry {
+                block: None,
+                header: None,
+                root: GENESIS_PARENT,
+                parent: GENESIS_PARENT,
+                slot: 0,
+                beacon_block_root: Root::zero(),
+                state_root,
+                outgoing: Arc::new(Vec::new()),
+                height: 0,
+                state: Some(genesis),
+            },
+        );
+        Self {
+            shard,
+            entries,
+            children: BTreeMap::new(),
+            head: GENESIS_PARENT,
+            mempool: Mempool::new(MempoolLimits::default()),
+        }
+    }
+
+    pub fn shard(&self) -> Shard {
+        self.shard
+    }
+
+    pub fn head(&self) -> &ShardEntry {
+        // The head is always an entry (set only from entries).
+        &self.entries[&self.head]
+    }
+
+    pub fn head_root(&self) -> Root {
+        self.head
+    }
+
+    pub fn contains(&self, root: &Root) -> bool {
+        self.entries.contains_key(root)
+    }
+
+    pub fn entry(&self, root: &Root) -> Option<&ShardEntry> {
+        self.entries.get(root)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The post-state of `root`: kept, or rebuilt by replaying its ancestors from the nearest
+    /// kept state (the blocks were checked when imported, so the replay skips signatures).
+    pub fn state_of(&self, root: &Root) -> Option<ShardState> {
+        if let Some(state) = self.entries.get(root).and_then(|e| e.state.as_ref()) {
+            return Some(state.clone());
+        }
+        let mut path = Vec::new();
+        let mut at = *root;
+        let base = loop {
+            let entry = self.entries.get(&at)?;
+            if let Some(state) = &entry.state {
+                break state.clone();
+            }
+            path.push(entry.block.clone()?);
+            at = entry.parent;
+        };
+        let mut state = base;
+        let context = ExecutionContext::new(false, &AcceptAll);
+        for block in path.iter().rev() {
+            execute_block_with(&mut state, block, &context).ok()?;
+        }
+        Some(state)
+    }
+
+    /// The head's post-state (always kept).
+    pub fn head_state(&self) -> Option<&ShardState> {
+        self.entries.get(&self.head).and_then(|e| e.state.as_ref())
+    }
+
+    /// Drops what the head state has made stale from the mempool.
+    pub fn prune_mempool(&mut self) {
+        if let Some(state) = self.entries.get(&self.head).and_then(|e| e.state.as_ref()) {
+            self.mempool.prune(state);
+        }
+    }
+
+    /// Admits a transaction whose signature was checked to the mempool, against the head
+    /// state; `false` when the mempool refuses it (stale nonce, full, underpriced...).
+    pub fn admit(&mut self, tx: shard::Transaction) -> bool {
+        let Some(state) = self.entries.get(&self.head).and_then(|e| e.state.as_ref()) else {
+            return false;
+        };
+        self.mempool.insert(tx, state, false).is_ok()
+    }
+
+    /// Records an executed block with its post-state.
+    pub fn insert(
+        &mut self,
+        block: Arc<ShardBlock>,
+        root: Root,
+        state: ShardState,
+        outgoing: Vec<Receipt>,
+    ) -> bool {
+        let Some(parent) = self.entries.get(&block.parent_root) else {
+            return false;
+        };
+        let height = parent.height.saturating_add(1);
+        let entry = ShardEntry {
+            header: Some(block.header()),
+            root,
+            parent: block.parent_root,
+            slot: block.slot,
+            beacon_block_root: block.beacon_block_root,
+            state_root: block.state_root,
+            outgoing: Arc::new(outgoing),
+            height,
+            state: Some(state),
+            block: Some(block),
+        };
+        self.children.entry(entry.parent).or_default().push(root);
+        self.entries.insert(root, entry);
+        true
+    }
+
+    /// Shard fork choice (design 3.2): from `anchor` (the latest crosslinked block this node
+    /// knows), the longest chain whose blocks all point at canonical beacon blocks; ties go to
+    /// the lowest root. Returns whether the head changed.
+    pub fn update_head(&mut self, anchor: Root, is_canonical: &dyn Fn(&Root) -> bool) -> bool {
+        let anchor = if self.entries.contains_key(&anchor) {
+            anchor
+        } else {
+            GENESIS_PARENT
+        };
+        let mut best = (0u64, anchor);
+        let mut stack = vec![(anchor, 0u64)];
+        while let Some((root, depth)) = stack.pop() {
+            if depth > best.0 || (depth == best.0 && root < best.1) {
+                best = (depth, root);
+            }
+            if let Some(children) = self.children.get(&root) {
+                for child in children {
+                    let Some(entry) = self.entries.get(child) else {
+                        continue;
+                    };
+                    if is_canonical(&entry.beacon_block_root) {
+                        stack.push((*child, depth + 1));
+                    }
+                }
+            }
+        }
+        let changed = best.1 != self.head;
+        self.head = best.1;
+        changed
+    }
+
+    /// The blocks of the head's chain with `start <= slot < end`, oldest first, and the state
+    /// root after the last block before `end` (what `ShardCrosslinkData` commits to).
+    pub fn chain_range(&self, tip: &Root, start: Slot, end: Slot) -> (Vec<&ShardEntry>, Root) {
+        let mut blocks = Vec::new();
+        let mut head_state_root = None;
+        let mut at = *tip;
+        while let Some(entry) = self.entries.get(&at) {
+            if entry.slot < end || entry.root == GENESIS_PARENT {
+                if head_state_root.is_none() {
+                    head_state_root = Some(entry.state_root);
+                }
+                if entry.slot < start || entry.root == GENESIS_PARENT {
+                    break;
+                }
+                blocks.push(entry);
+            }
+            if entry.root == GENESIS_PARENT {
+                break;
+            }
+            at = entry.parent;
+        }
+        blocks.reverse();
+        (blocks, head_state_root.unwrap_or_default())
+    }
+
+    /// The canonical chain's blocks with `start <= slot < start + count`, oldest first.
+    pub fn canonical_blocks(&self, start: Slot, count: u64) -> Vec<Arc<ShardBlock>> {
+        let end = start.saturating_add(count);
+        let (entries, _) = self.chain_range(&self.head, start, end);
+        entries.iter().filter_map(|e| e.block.clone()).collect()
+    }
+
+    /// Whether `ancestor` is on the chain of `root` (or is `root`).
+    pub fn is_ancestor(&self, ancestor: &Root, root: &Root) -> bool {
+        let Some(target) = self.entries.get(ancestor) else {
+            return false;
+        };
+        let mut at = *root;
+        while let Some(entry) = self.entries.get(&at) {
+            if entry.root == *ancestor {
+                return true;
+            }
+            if entry.slot < target.slot || entry.root == GENESIS_PARENT {
+                return false;
+            }
+            at = entry.parent;
+        }
+        false
+    }
+
+    /// Drops the post-states of blocks more than `keep_slots` behind the head, except the
+    /// head's and the `keep` roots (they can be rebuilt with [`Self::state_of`]).
+    pub fn prune_states(&mut self, keep_slots: u64, keep: &[Root]) {
+        let head_slot = self.head().slot;
+        let horizon = head_slot.saturating_sub(keep_slots);
+        let head = self.head;
+        for (root, entry) in self.entries.iter_mut() {
+            if entry.slot < horizon
+                && *root != head
+                && *root != GENESIS_PARENT
+                && !keep.contains(root)
+            {
+                entry.state = None;
+            }
+        }
+    }
+
+    /// The entries with a block, in slot order (for metrics and tests).
+    pub fn entries(&self) -> impl Iterator<Item = &ShardEntry> {
+        self.entries.values()
+    }
+}
+
+/// Replays trust the receipts they already accepted once.
+struct AcceptAll;
+
+impl shard::CrosslinkOracle for AcceptAll {
+    fn is_crosslinked(&self, _shard: Shard, _data_root: &Root) -> bool {
+        true
+    }
+}

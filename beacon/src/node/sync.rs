@@ -1,0 +1,234 @@
+//! Request/response (design 5): `status` on connect and once per epoch; a peer whose head
+//! this node does not know is asked for its chain from our finalized slot on, 64 blocks at a
+//! time, then for the shard blocks past our shard heads; `beacon_blocks_by_root` fetches a
+//! missing parent. Requests are answered from the canonical chains.
+
+use super::io::{Output, PeerId};
+use super::{Node, Pending};
+use consensus::primitives::Slot;
+use consensus::Preset;
+use networking::limits::MAX_REQUEST_BLOCKS;
+use networking::rpc::{BeaconBlocks, BlocksByRange, Protocol, ShardBlocks, ShardBlocksByRange};
+use networking::{Request, Response, Status};
+use std::sync::Arc;
+
+/// Most bytes of shard blocks one response carries.
+const MAX_SHARD_RESPONSE_BYTES: usize = 16 << 20;
+
+impl<P: Preset> Node<P> {
+    pub(super) fn send_status(&mut self, peer: PeerId) {
+        let status = self.protocol_status();
+        self.send(peer, Request::Status(status), Pending::Status);
+    }
+
+    fn respond(&mut self, to: PeerId, id: u64, protocol: Protocol, response: Response) {
+        if let Ok(bytes) = response.encode() {
+            self.out.push(Output::SendResponse {
+                to,
+                id,
+                protocol,
+                bytes: bytes.into(),
+            });
+        }
+    }
+
+    pub(super) fn on_request(&mut self, from: PeerId, id: u64, protocol: Protocol, bytes: &[u8]) {
+        let request = match Request::decode(protocol, bytes) {
+            Ok(request) => request,
+            Err(e) => {
+                self.emit(super::Event::PeerMisbehaved {
+                    peer: from,
+                    reason: format!("bad {} request: {e}", protocol.name()),
+                });
+                return;
+            }
+        };
+        let response = match request {
+            Request::Status(status) => {
+                self.peers.insert(from, Some(status));
+                Response::Status(self.protocol_status())
+            }
+            Request::BeaconBlocksByRange(range) => {
+                let step = range.step.max(1);
+                let end = range
+                    .start_slot
+                    .saturating_add(range.count.saturating_mul(step));
+                let blocks: Vec<consensus::BeaconBlock> = self
+                    .canonical
+                    .range(range.start_slot..end)
+                    .filter(|(slot, _)| (**slot - range.start_slot) % step == 0)
+                    .filter_map(|(_, root)| self.blocks.get(root))
+                    .take(MAX_REQUEST_BLOCKS as usize)
+                    .map(|b| b.as_ref().clone())
+                    .collect();
+                Response::BeaconBlocks(BeaconBlocks {
+                    blocks: blocks.try_into().unwrap_or_default(),
+                })
+            }
+            Request::BeaconBlocksByRoot(by_root) => {
+                let blocks: Vec<consensus::BeaconBlock> = by_root
+                    .roots
+                    .iter()
+                    .filter_map(|root| self.blocks.get(root))
+                    .map(|b| b.as_ref().clone())
+                    .collect();
+                Response::BeaconBlocks(BeaconBlocks {
+                    blocks: blocks.try_into().unwrap_or_default(),
+                })
+            }
+            Request::ShardBlocksByRange(range) => {
+                let mut blocks = Vec::new();
+                let mut size = 0usize;
+                if let Some(chain) = self.shards.get(range.shard as usize) {
+                    for block in chain.canonical_blocks(range.start_slot, range.count) {
+                        size = size.saturating_add(block.encoded_len());
+                        if size > MAX_SHARD_RESPONSE_BYTES && !blocks.is_empty() {
+                            break;
+                        }
+                        blocks.push(block.as_ref().clone());
+                    }
+                }
+                Response::ShardBlocks(ShardBlocks {
+                    blocks: blocks.try_into().unwrap_or_default(),
+                })
+            }
+        };
+        self.respond(from, id, protocol, response);
+    }
+
+    pub(super) fn on_response(&mut self, from: PeerId, id: u64, protocol: Protocol, bytes: &[u8]) {
+        let Some((peer, pending)) = self.requests.remove(&id) else {
+            return;
+        };
+        if peer != from {
+            return;
+        }
+        let response = match Response::decode(protocol, bytes, &self.limits) {
+            Ok(response) => response,
+            Err(e) => {
+                self.emit(super::Event::PeerMisbehaved {
+                    peer: from,
+                    reason: format!("bad {} response: {e}", protocol.name()),
+                });
+                return;
+            }
+        };
+        match (pending, response) {
+            (Pending::Status, Response::Status(status)) => self.on_status(from, status),
+            (Pending::BeaconRange { start, count }, Response::BeaconBlocks(blocks)) => {
+                let received = blocks.blocks.len();
+                let last = blocks.blocks.iter().map(|b| b.slot).max();
+                for block in blocks.blocks.iter() {
+                    let _ = self.import_beacon_block(Arc::new(block.clone()), self.config.crypto);
+                }
+                self.update_head();
+                let peer_head = self
+                    .peers
+                    .get(&from)
+                    .and_then(|s| s.as_ref())
+                    .map_or(0, |s| s.head_slot);
+                let next = start.saturating_add(count);
+                if received > 0 && next <= peer_head && last.is_some() {
+                    self.request_beacon_range(from, next, peer_head);
+                } else {
+                    self.request_shard_ranges(from);
+                }
+            }
+            (Pending::BeaconRoots, Response::BeaconBlocks(blocks)) => {
+                for block in blocks.blocks.iter() {
+                    let parent = block.parent_root;
+                    if let Err(super::import::ImportError::Missing(_)) =
+                        self.import_beacon_block(Arc::new(block.clone()), self.config.crypto)
+                    {
+                        self.request_blocks_by_root(from, vec![parent]);
+                    }
+                }
+                self.update_head();
+            }
+            (
+                Pending::ShardRange {
+                    shard,
+                    start,
+                    count,
+                },
+                Response::ShardBlocks(blocks),
+            ) => {
+                let received = blocks.blocks.len();
+                for block in blocks.blocks.iter() {
+                    let _ = self.import_shard_block(Arc::new(block.clone()));
+                }
+                let next = start.saturating_add(count);
+                if received > 0 && next < self.current_slot() {
+                    self.request_shard_range(from, shard, next);
+                }
+            }
+            _ => self.emit(super::Event::PeerMisbehaved {
+                peer: from,
+                reason: format!("a {} response of the wrong kind", protocol.name()),
+            }),
+        }
+    }
+
+    fn on_status(&mut self, from: PeerId, status: Status) {
+        if status.genesis_root != self.genesis_root {
+            self.emit(super::Event::PeerMisbehaved {
+                peer: from,
+                reason: "status: another genesis".into(),
+            });
+            return;
+        }
+        let head_slot = status.head_slot;
+        let unknown_head =
+            !self.blocks.contains_key(&status.head_root) && status.head_root != self.genesis_root;
+        self.peers.insert(from, Some(status));
+        if unknown_head {
+            let start = (self.finalized.epoch * P::SLOTS_PER_EPOCH).saturating_add(1);
+            self.request_beacon_range(from, start, head_slot);
+        }
+    }
+
+    fn request_beacon_range(&mut self, peer: PeerId, start: Slot, peer_head: Slot) {
+        let count = peer_head
+            .saturating_sub(start)
+            .saturating_add(1)
+            .clamp(1, MAX_REQUEST_BLOCKS);
+        self.send(
+            peer,
+            Request::BeaconBlocksByRange(BlocksByRange {
+                start_slot: start,
+                count,
+                step: 1,
+            }),
+            Pending::BeaconRange { start, count },
+        );
+    }
+
+    /// Asks `peer` for every shard's blocks after what this node's shard fork choice starts
+    /// from (the latest crosslinked block it knows).
+    fn request_shard_ranges(&mut self, peer: PeerId) {
+        for shard in 0..self.chain.active_shard_count {
+            let start = self.shard_sync_start(shard);
+            self.request_shard_range(peer, shard, start);
+        }
+    }
+
+    fn request_shard_range(&mut self, peer: PeerId, shard: u64, start: Slot) {
+        if start > self.current_slot() {
+            return;
+        }
+        let count = MAX_REQUEST_BLOCKS;
+        self.send(
+            peer,
+            Request::ShardBlocksByRange(ShardBlocksByRange {
+                shard,
+                start_slot: start,
+                count,
+            }),
+            Pending::ShardRange {
+                shard,
+                start,
+                count,
+            },
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! Safety checks (design 6) over every node that is up: no two conflicting finalized
+//! checkpoints, no finalized shard block reverted, supply conserved on every shard, no receipt
+//! credited twice, and no receipt credited that was never sent.
+
+use beacon::node::Node;
+use consensus::primitives::{Epoch, Root, Shard, Slot};
+use consensus::{Checkpoint, Preset};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the checks have seen, and the violations found.
+#[derive(Debug, Default)]
+pub struct Checks {
+    supply_per_shard: u128,
+    finalized: BTreeMap<Epoch, (Root, usize)>,
+    /// `(shard, slot)` -> root of a finalized shard block, as first reported.
+    finalized_shard_blocks: BTreeMap<(Shard, Slot), (Root, usize)>,
+    /// Per node and shard: the latest finalized shard block it reported.
+    node_finalized: BTreeMap<(usize, Shard), (Slot, Root)>,
+    violations: Vec<String>,
+    reported: BTreeSet<String>,
+}
+
+impl Checks {
+    pub fn new(supply_per_shard: u128) -> Self {
+        Self {
+            supply_per_shard,
+            ..Self::default()
+        }
+    }
+
+    pub fn violation(&mut self, text: String) {
+        if self.reported.insert(text.clone()) {
+            self.violations.push(text);
+        }
+    }
+
+    pub fn violations(&self) -> &[String] {
+        &self.violations
+    }
+
+    /// A node finalized `checkpoint`: no other node may have finalized another block at the
+    /// same epoch.
+    pub fn on_finalized(&mut self, node: usize, checkpoint: &Checkpoint) {
+        match self.finalized.get(&checkpoint.epoch) {
+            Some((root, other)) if *root != checkpoint.root => {
+                let text = format!(
+                    "conflicting finalized checkpoints at epoch {}: node {other} has {}, node {node} has {}",
+                    checkpoint.epoch, root, checkpoint.root
+                );
+                self.violation(text);
+            }
+            Some(_) => {}
+            None => {
+                self.finalized
+                    .insert(checkpoint.epoch, (checkpoint.root, node));
+            }
+        }
+    }
+
+    /// Supply and finalized shard blocks of one node.
+    pub fn check_node<P: Preset>(&mut self, index: usize, node: &Node<P>) {
+        for chain in node.shard_chains() {
+            let shard = chain.shard();
+            if let Some(state) = node.shard_head_state(shard) {
+                let held = state.total_balance()
+                    + state.burned_fees() as u128
+                    + state.receipts_sent_amount() as u128;
+                let total = held.checked_sub(state.receipts_credited_amount() as u128);
+                if total != Some(self.supply_per_shard) {
+                    self.violation(format!(
+                        "supply of shard {shard} at node {index} is {total:?}, genesis gave {}",
+                        self.supply_per_shard
+                    ));
+                }
+            }
+            let Some((slot, root)) = node.finalized_shard_block(shard) else {
+                continue;
+            };
+            match self.finalized_shard_blocks.get(&(shard, slot)) {
+                Some((other_root, other)) if *other_root != root => {
+                    let text = format!(
+                        "finalized shard blocks conflict on shard {shard} slot {slot}: node {other} has {other_root}, node {index} has {root}"
+                    );
+                    self.violation(text);
+                }
+                Some(_) => {}
+                None => {
+                    self.finalized_shard_blocks
+                        .insert((shard, slot), (root, index));
+                }
+            }
+            if let Some((old_slot, old_root)) = self.node_finalized.get(&(index, shard)).copied() {
+                if old_slot <= slot
+                    && !chain.is_ancestor(&old_root, &root)
+                    && chain.contains(&old_root)
+                {
+                    self.violation(format!(
+                        "finalized shard block {old_root} (shard {shard}, slot {old_slot}) reverted at node {index}"
+                    ));
+                }
+            }
+            self.node_finalized.insert((index, shard), (slot, root));
+        }
+    }
+
+    /// Receipts on a node's canonical shard chains: each credited once, and each credited one
+    /// sent by its source shard with the same recipient and amount.
+    pub fn check_receipts<P: Preset>(&mut self, node: &Node<P>) {
+        let mut sent: BTreeMap<(Shard, u64), (shard::types::Address, u64)> = BTreeMap::new();
+        let mut credited: BTreeMap<(Shard, u64), Shard> = BTreeMap::new();
+        let mut problems = Vec::new();
+        for chain in node.shard_chains() {
+            let head = chain.head_root();
+            let (entries, _) = chain.chain_range(&head, 1, Slot::MAX);
+            for entry in entries {
+                for receipt in entry.outgoing.iter() {
+                    sent.insert(
+                        (receipt.source_shard, receipt.index),
+                        (receipt.to, receipt.amount),
+                    );
+                }
+                if let Some(block) = &entry.block {
+                    for incoming in block.body.incoming_receipts.iter() {
+                        let id = (incoming.receipt.source_shard, incoming.receipt.index);
+                        if let Some(first) = credited.insert(id, chain.shard()) {
+                            problems.push(format!(
+                                "receipt {id:?} credited twice (shards {first} and {})",
+                                chain.shard()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // Credits need their receipt on the canonical source chain, unless that part of the
+        // source chain is not held here.
+        for chain in node.shard_chains() {
+            let head = chain.head_root();
+            let (entries, _) = chain.chain_range(&head, 1, Slot::MAX);
+            for entry in entries {
+                let Some(block) = &entry.block else { continue };
+                for incoming in block.body.incoming_receipts.iter() {
+                    let r = &incoming.receipt;
+                    match sent.get(&(r.source_shard, r.index)) {
+                        Some((to, amount)) if *to == r.to && *amount == r.amount => {}
+                        Some(_) => problems.push(format!(
+                            "receipt ({}, {}) credited with another recipient or amount than sent",
+                            r.source_shard, r.index
+                        )),
+                        None => problems.push(format!(
+                            "receipt ({}, {}) credited but never sent on the canonical source chain",
+                            r.source_shard, r.index
+                        )),
+                    }
+                }
+            }
+        }
+        for problem in problems {
+            self.violation(problem);
+        }
+    }
+}

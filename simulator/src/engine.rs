@@ -1,0 +1,580 @@
+//! The engine: one event queue ordered by (virtual time, sequence), every node a
+//! `beacon::Node` on its own crashable in-memory redb disk, messages carrying the real encoded
+//! bytes through the network model, ticks at the three duty times of each slot, the workload,
+//! and the faults of the scenario. No protocol logic lives here.
+
+use crate::checks::Checks;
+use crate::network::NetworkModel;
+use crate::observe::Observer;
+use crate::queue::EventQueue;
+use crate::rng::SimRng;
+use crate::scenario::{CryptoMode, FaultSpec, Scenario, ScenarioError};
+use crate::trace::TraceHash;
+use crate::verifier::SharedVerifier;
+use crate::workload::Workload;
+use beacon::node::{Bytes, Event, Genesis, Input, Node, NodeConfig, Output};
+use beacon::store::{SimDisk, Store};
+use consensus::bls::{interop_secret_key, Crypto};
+use consensus::primitives::Slot;
+use consensus::Preset;
+use networking::rpc::Protocol;
+use networking::Topic;
+use shard::GenesisAccounts;
+use std::sync::Arc;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("scenario: {0}")]
+    Scenario(#[from] ScenarioError),
+    #[error("genesis: {0}")]
+    Genesis(String),
+    #[error("node {node}: {error}")]
+    Node { node: usize, error: String },
+}
+
+/// A message in flight.
+#[derive(Clone, Debug)]
+enum Message {
+    Gossip(Topic, Bytes),
+    Request(u64, Protocol, Bytes),
+    Response(u64, Protocol, Bytes),
+}
+
+#[derive(Clone, Debug)]
+enum SimEvent {
+    SlotStart(Slot),
+    Tick(usize),
+    Deliver {
+        to: usize,
+        from: usize,
+        message: Message,
+    },
+    Workload,
+    Crash(usize),
+    Restart(usize),
+    Pause(usize),
+    Resume(usize),
+    Partition {
+        start: bool,
+        index: usize,
+    },
+}
+
+struct SimNode<P: Preset> {
+    node: Option<Node<P>>,
+    disk: SimDisk,
+    paused: bool,
+    config: NodeConfig<P>,
+}
+
+impl<P: Preset> SimNode<P> {
+    fn live(&mut self) -> Option<&mut Node<P>> {
+        if self.paused {
+            None
+        } else {
+            self.node.as_mut()
+        }
+    }
+}
+
+/// How the run is going, for a progress bar.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub slot: Slot,
+    pub total_slots: Slot,
+    pub finalized_epoch: u64,
+    pub events: u64,
+}
+
+/// One simulation of preset `P`.
+pub struct Simulation<P: Preset> {
+    pub(crate) scenario: Scenario,
+    pub(crate) slot_ms: u64,
+    pub(crate) total_slots: Slot,
+    nodes: Vec<SimNode<P>>,
+    queue: EventQueue<SimEvent>,
+    network: NetworkModel,
+    net_rng: SimRng,
+    pick_rng: SimRng,
+    pub(crate) trace: TraceHash,
+    pub(crate) workload: Workload,
+    workload_interval_ms: u64,
+    pub(crate) observer: Observer,
+    pub(crate) checks: Checks,
+    now_ms: u64,
+    pub(crate) dropped_down: u64,
+    pub(crate) rejected: u64,
+}
+
+/// The node whose view the metrics report: the first one no fault touches.
+fn observer_node(scenario: &Scenario) -> usize {
+    (0..scenario.nodes as usize)
+        .find(|n| {
+            let n = *n as u64;
+            !scenario.faults.iter().any(|f| match f {
+                FaultSpec::Crash { node, .. } => *node == n,
+                FaultSpec::Offline { nodes, .. } => nodes.contains(&n),
+            })
+        })
+        .unwrap_or(0)
+}
+
+impl<P: Preset> Simulation<P> {
+    /// Builds the genesis, the nodes and the schedule of `scenario`.
+    pub fn new(scenario: &Scenario) -> Result<Self, SimError> {
+        scenario.validate()?;
+        let chain = scenario.chain_config();
+        let crypto = match scenario.crypto {
+            CryptoMode::Real => Crypto::Real,
+            CryptoMode::Fake => Crypto::fake_for_simulation(),
+        };
+        let beacon = beacon::genesis::genesis_from_config::<P>(&chain)
+            .map_err(|e| SimError::Genesis(e.to_string()))?;
+        let accounts = GenesisAccounts {
+            accounts_per_shard: scenario.workload.accounts_per_shard,
+            balance: scenario.workload.account_balance,
+        };
+        let shards = shard::genesis_states(chain.active_shard_count, &accounts)
+            .map_err(|e| SimError::Genesis(e.to_string()))?;
+        let genesis = Genesis {
+            beacon: Arc::new(beacon),
+            shards: Arc::new(shards),
+            accounts,
+        };
+        let verifier = Arc::new(SharedVerifier::default());
+        let root_rng = SimRng::new(scenario.seed);
+        let mut nodes = Vec::new();
+        for (index, range) in scenario.validator_ranges().into_iter().enumerate() {
+            let validators = range.map(|v| (v, interop_secret_key(v))).collect();
+            let config = NodeConfig {
+                chain: chain.clone(),
+                genesis: genesis.clone(),
+                validators,
+                crypto,
+                transaction_verifier: verifier.clone(),
+                seed: root_rng.fork_u64(index as u64).next_u64(),
+                max_receipts_per_block: 256,
+            };
+            let disk = SimDisk::new();
+            let store = Store::open_sim(&disk).map_err(|e| SimError::Node {
+                node: index,
+                error: e.to_string(),
+            })?;
+            let node = Node::open(config.clone(), store, 0).map_err(|e| SimError::Node {
+                node: index,
+                error: e.to_string(),
+            })?;
+            nodes.push(SimNode {
+                node: Some(node),
+                disk,
+                paused: false,
+                config,
+            });
+        }
+        let slot_ms = chain.slot_duration_ms;
+        let total_slots = scenario.total_slots(P::SLOTS_PER_EPOCH);
+        let workload = Workload::new(
+            &scenario.workload,
+            chain.active_shard_count,
+            root_rng.fork("workload"),
+        )
+        .map_err(|e| SimError::Genesis(e.to_string()))?;
+        let network = NetworkModel::from_scenario(scenario)?;
+        let mut queue = EventQueue::new();
+        queue.push(0, SimEvent::SlotStart(0));
+        let workload_interval_ms = (slot_ms / 12).max(1);
+        queue.push(
+            scenario.workload.start_slot.saturating_mul(slot_ms),
+            SimEvent::Workload,
+        );
+        for fault in &scenario.faults {
+            match fault {
+                FaultSpec::Crash {
+                    node,
+                    at_slot,
+                    restart_slot,
+                } => {
+                    queue.push(at_slot * slot_ms, SimEvent::Crash(*node as usize));
+                    if let Some(restart) = restart_slot {
+                        queue.push(restart * slot_ms, SimEvent::Restart(*node as usize));
+                    }
+                }
+                FaultSpec::Offline {
+                    nodes,
+                    from_slot,
+                    until_slot,
+                } => {
+                    for node in nodes {
+                        queue.push(from_slot * slot_ms, SimEvent::Pause(*node as usize));
+                        if let Some(until) = until_slot {
+                            queue.push(until * slot_ms, SimEvent::Resume(*node as usize));
+                        }
+                    }
+                }
+            }
+        }
+        for (time, start, index) in network.partition_edges() {
+            queue.push(time, SimEvent::Partition { start, index });
+        }
+        let observer = Observer::new(
+            observer_node(scenario),
+            chain.active_shard_count,
+            total_slots,
+            P::SLOTS_PER_EPOCH,
+        );
+        let checks = Checks::new(
+            scenario.workload.accounts_per_shard as u128
+                * scenario.workload.account_balance as u128,
+        );
+        Ok(Self {
+            net_rng: root_rng.fork("network"),
+            pick_rng: root_rng.fork("submit"),
+            scenario: scenario.clone(),
+            slot_ms,
+            total_slots,
+            nodes,
+            queue,
+            network,
+            trace: TraceHash::new(),
+            workload,
+            workload_interval_ms,
+            observer,
+            checks,
+            now_ms: 0,
+            dropped_down: 0,
+            rejected: 0,
+        })
+    }
+
+    /// Runs to the end of the last slot. `progress` is called at every slot start.
+    pub fn run(&mut self, progress: &mut dyn FnMut(Progress)) {
+        // Every node connects to every other at genesis.
+        for a in 0..self.nodes.len() {
+            for b in 0..self.nodes.len() {
+                if a != b {
+                    self.input(a, Input::PeerConnected(b as u64));
+                }
+            }
+        }
+        let end_ms = self.total_slots.saturating_mul(self.slot_ms);
+        while let Some(scheduled) = self.queue.pop() {
+            if scheduled.time_ms > end_ms {
+                break;
+            }
+            self.now_ms = scheduled.time_ms;
+            match scheduled.event {
+                SimEvent::SlotStart(slot) => {
+                    if slot > 0 {
+                        self.end_of_slot(slot - 1);
+                    }
+                    progress(Progress {
+                        slot,
+                        total_slots: self.total_slots,
+                        finalized_epoch: self.observer.finalized_epoch,
+                        events: self.queue.popped_total(),
+                    });
+                    if slot >= self.total_slots {
+                        break;
+                    }
+                    let start = self.now_ms;
+                    for node in 0..self.nodes.len() {
+                        self.queue.push(start, SimEvent::Tick(node));
+                        self.queue
+                            .push(start + self.slot_ms / 3, SimEvent::Tick(node));
+                        self.queue
+                            .push(start + self.slot_ms * 2 / 3, SimEvent::Tick(node));
+                    }
+                    self.queue
+                        .push(start + self.slot_ms, SimEvent::SlotStart(slot + 1));
+                }
+                SimEvent::Tick(node) => {
+                    let now_ms = self.now_ms;
+                    self.input(node, Input::Tick { now_ms });
+                }
+                SimEvent::Deliver { to, from, message } => self.deliver(to, from, message),
+                SimEvent::Workload => self.workload_round(),
+                SimEvent::Crash(node) => self.crash(node),
+                SimEvent::Restart(node) => self.restart(node),
+                SimEvent::Pause(node) => self.set_paused(node, true),
+                SimEvent::Resume(node) => self.set_paused(node, false),
+                SimEvent::Partition { start, index } => self.partition(start, index),
+            }
+        }
+        self.finish();
+    }
+
+    pub(crate) fn events_processed(&self) -> u64 {
+        self.queue.popped_total()
+    }
+
+    pub(crate) fn network_counters(&self) -> crate::network::NetworkCounters {
+        self.network.counters()
+    }
+
+    /// Feeds `input` to `node` (if it is up) and carries out what it answers.
+    fn input(&mut self, node: usize, input: Input) {
+        let Some(live) = self.nodes.get_mut(node).and_then(|n| n.live()) else {
+            return;
+        };
+        let outputs = live.handle(input);
+        self.dispatch(node, outputs);
+    }
+
+    fn dispatch(&mut self, from: usize, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Publish { topic, bytes } => {
+                    for to in 0..self.nodes.len() {
+                        if to != from {
+                            self.send(from, to, Message::Gossip(topic, bytes.clone()));
+                        }
+                    }
+                }
+                Output::SendRequest {
+                    to,
+                    id,
+                    protocol,
+                    bytes,
+                } => self.send(from, to as usize, Message::Request(id, protocol, bytes)),
+                Output::SendResponse {
+                    to,
+                    id,
+                    protocol,
+                    bytes,
+                } => self.send(from, to as usize, Message::Response(id, protocol, bytes)),
+                Output::Verdict { verdict, .. } => {
+                    if verdict.is_reject() {
+                        self.rejected += 1;
+                    }
+                }
+                Output::Event(event) => self.on_event(from, event),
+            }
+        }
+    }
+
+    fn send(&mut self, from: usize, to: usize, message: Message) {
+        if to >= self.nodes.len() {
+            return;
+        }
+        if let Some(delay) =
+            self.network
+                .delay_ms(&mut self.net_rng, from as u64, to as u64, self.now_ms)
+        {
+            self.queue
+                .push(self.now_ms + delay, SimEvent::Deliver { to, from, message });
+        }
+    }
+
+    fn deliver(&mut self, to: usize, from: usize, message: Message) {
+        if self.nodes[to].live().is_none() {
+            self.dropped_down += 1;
+            return;
+        }
+        let (kind, bytes) = match &message {
+            Message::Gossip(topic, bytes) => (topic.to_string(), bytes),
+            Message::Request(_, protocol, bytes) => (format!("req:{}", protocol.name()), bytes),
+            Message::Response(_, protocol, bytes) => (format!("resp:{}", protocol.name()), bytes),
+        };
+        self.trace
+            .message(self.now_ms, from as u64, to as u64, &kind, bytes);
+        let peer = from as u64;
+        let input = match message {
+            Message::Gossip(topic, bytes) => Input::Gossip {
+                from: peer,
+                topic,
+                bytes,
+            },
+            Message::Request(id, protocol, bytes) => Input::Request {
+                from: peer,
+                id,
+                protocol,
+                bytes,
+            },
+            Message::Response(id, protocol, bytes) => Input::Response {
+                from: peer,
+                id,
+                protocol,
+                bytes,
+            },
+        };
+        self.input(to, input);
+    }
+
+    fn on_event(&mut self, node: usize, event: Event) {
+        let slot = self.now_ms / self.slot_ms;
+        if let Event::Head {
+            slot: head_slot,
+            state_root,
+            ..
+        } = &event
+        {
+            self.trace
+                .state_root(self.now_ms, node as u64, *head_slot, &state_root.0);
+        }
+        if let Event::Finalized(checkpoint) = &event {
+            self.checks.on_finalized(node, checkpoint);
+        }
+        self.observer.on_event(node, slot, self.now_ms, &event);
+    }
+
+    fn workload_round(&mut self) {
+        let stop = self
+            .scenario
+            .workload
+            .stop_slot
+            .unwrap_or(self.total_slots)
+            .saturating_mul(self.slot_ms);
+        if self.now_ms >= stop {
+            return;
+        }
+        let batches = self.workload.round(self.now_ms, self.workload_interval_ms);
+        let up: Vec<usize> = (0..self.nodes.len())
+            .filter(|n| self.nodes[*n].live().is_some())
+            .collect();
+        if !up.is_empty() {
+            for batch in batches {
+                if batch.is_empty() {
+                    continue;
+                }
+                let node = up[self.pick_rng.range_u64(0, up.len() as u64) as usize];
+                self.input(node, Input::SubmitTransactions(batch));
+            }
+        }
+        self.queue
+            .push(self.now_ms + self.workload_interval_ms, SimEvent::Workload);
+    }
+
+    /// Tells `node` and every reachable peer that they are connected (or not).
+    fn set_links(&mut self, node: usize, up: bool) {
+        for other in 0..self.nodes.len() {
+            if other == node
+                || !self
+                    .network
+                    .connected(node as u64, other as u64, self.now_ms)
+            {
+                continue;
+            }
+            let (a, b) = if up {
+                (
+                    Input::PeerConnected(other as u64),
+                    Input::PeerConnected(node as u64),
+                )
+            } else {
+                (
+                    Input::PeerDisconnected(other as u64),
+                    Input::PeerDisconnected(node as u64),
+                )
+            };
+            self.input(node, a);
+            self.input(other, b);
+        }
+    }
+
+    fn crash(&mut self, node: usize) {
+        if self.nodes[node].node.is_none() {
+            return;
+        }
+        self.set_links(node, false);
+        self.nodes[node].disk.crash();
+        self.nodes[node].node = None;
+    }
+
+    fn restart(&mut self, node: usize) {
+        if self.nodes[node].node.is_some() {
+            return;
+        }
+        let reopened = Store::open_sim(&self.nodes[node].disk)
+            .map_err(|e| e.to_string())
+            .and_then(|store| {
+                Node::open(self.nodes[node].config.clone(), store, self.now_ms)
+                    .map_err(|e| e.to_string())
+            });
+        match reopened {
+            Ok(reopened) => {
+                self.nodes[node].node = Some(reopened);
+                self.set_links(node, true);
+                let now_ms = self.now_ms;
+                self.input(node, Input::Tick { now_ms });
+            }
+            Err(error) => self.checks.violation(format!(
+                "node {node} could not restart from its store: {error}"
+            )),
+        }
+    }
+
+    fn set_paused(&mut self, node: usize, paused: bool) {
+        if paused {
+            self.set_links(node, false);
+            self.nodes[node].paused = true;
+        } else {
+            self.nodes[node].paused = false;
+            self.set_links(node, true);
+            let now_ms = self.now_ms;
+            self.input(node, Input::Tick { now_ms });
+        }
+    }
+
+    fn partition(&mut self, start: bool, index: usize) {
+        let Some(partition) = self.network.partitions().get(index).cloned() else {
+            return;
+        };
+        let separated = |a: u64, b: u64| match (partition.group_of(a), partition.group_of(b)) {
+            (Some(x), Some(y)) => x != y,
+            _ => true,
+        };
+        for a in 0..self.nodes.len() {
+            for b in 0..self.nodes.len() {
+                if a == b || !separated(a as u64, b as u64) {
+                    continue;
+                }
+                let input = if start {
+                    Input::PeerDisconnected(b as u64)
+                } else {
+                    Input::PeerConnected(b as u64)
+                };
+                self.input(a, input);
+            }
+        }
+    }
+
+    /// Samples the slot that just ended, and runs the safety checks once per epoch.
+    fn end_of_slot(&mut self, slot: Slot) {
+        let online = self
+            .nodes
+            .iter()
+            .filter(|n| n.node.is_some() && !n.paused)
+            .count() as u64;
+        let counters = self.network.counters();
+        let observer = self.observer.node;
+        if let Some(node) = self.nodes[observer].node.as_ref() {
+            self.observer.sample_slot(
+                node,
+                slot,
+                online,
+                counters.delivered,
+                counters.lost + counters.partitioned + self.dropped_down,
+            );
+        }
+        if (slot + 1).is_multiple_of(P::SLOTS_PER_EPOCH) {
+            self.run_checks();
+        }
+    }
+
+    fn run_checks(&mut self) {
+        for (index, sim) in self.nodes.iter().enumerate() {
+            if let Some(node) = sim.node.as_ref() {
+                self.checks.check_node(index, node);
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.run_checks();
+        let observer = self.observer.node;
+        if let Some(node) = self.nodes[observer].node.as_ref() {
+            self.checks.check_receipts(node);
+            self.observer.finish(node);
+        }
+    }
+}

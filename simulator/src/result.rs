@@ -1,0 +1,186 @@
+//! A finished run: the summary, the per-slot and per-(slot, shard) rows, and the scenario
+//! parameters every row repeats.
+
+use crate::engine::Simulation;
+use crate::report::{RunParams, ShardSlotRow, SlotRow, Summary};
+use crate::scenario::{FaultSpec, Scenario};
+use crate::stats::{mean, percentile};
+use consensus::Preset;
+
+/// What a run produced. `summary.wall_seconds` and the rates per wall second are filled in
+/// by whoever timed the run (the simulator never reads the clock).
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub summary: Summary,
+    pub slots: Vec<SlotRow>,
+    pub shards: Vec<ShardSlotRow>,
+    pub scenario: Scenario,
+}
+
+impl RunResult {
+    pub fn safe(&self) -> bool {
+        self.summary.safety_violations.is_empty()
+    }
+
+    /// Fills in the wall-clock figures.
+    pub fn set_wall_seconds(&mut self, wall_seconds: f64) {
+        let s = &mut self.summary;
+        s.wall_seconds = wall_seconds;
+        if wall_seconds > 0.0 {
+            s.sim_seconds_per_wall_second = s.simulated_seconds / wall_seconds;
+            s.events_per_wall_second = s.events_processed as f64 / wall_seconds;
+        }
+    }
+}
+
+/// The scenario's parameters as the flat row prefix.
+pub fn run_params(scenario: &Scenario) -> RunParams {
+    let latency = match &scenario.network.latency {
+        crate::latency::LatencyModel::Constant { ms } => format!("constant:{ms}"),
+        crate::latency::LatencyModel::Uniform { min_ms, max_ms } => {
+            format!("uniform:{min_ms}:{max_ms}")
+        }
+        crate::latency::LatencyModel::LogNormal { median_ms, sigma } => {
+            format!("lognormal:{median_ms}:{sigma}")
+        }
+    };
+    let mut faults: Vec<String> = scenario
+        .faults
+        .iter()
+        .map(|f| match f {
+            FaultSpec::Crash {
+                node,
+                at_slot,
+                restart_slot,
+            } => match restart_slot {
+                Some(r) => format!("crash({node}@{at_slot}-{r})"),
+                None => format!("crash({node}@{at_slot})"),
+            },
+            FaultSpec::Offline {
+                nodes,
+                from_slot,
+                until_slot,
+            } => {
+                let ids: Vec<String> = nodes.iter().map(|n| n.to_string()).collect();
+                match until_slot {
+                    Some(u) => format!("offline({}@{from_slot}-{u})", ids.join(" ")),
+                    None => format!("offline({}@{from_slot})", ids.join(" ")),
+                }
+            }
+        })
+        .collect();
+    for p in &scenario.network.partitions {
+        let groups: Vec<String> = p
+            .groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        faults.push(format!(
+            "partition({}@{}-{})",
+            groups.join("|"),
+            p.start_slot,
+            p.heal_slot
+        ));
+    }
+    RunParams {
+        seed: scenario.seed,
+        nodes: scenario.nodes,
+        validators: scenario.validators,
+        preset: format!("{:?}", scenario.preset).to_lowercase(),
+        active_shards: scenario.active_shards,
+        slot_duration_ms: scenario.slot_duration_ms(),
+        crypto: scenario.crypto.as_str().to_string(),
+        epochs: scenario.epochs,
+        tps_per_shard: scenario.workload.tps_per_shard,
+        cross_shard: scenario.workload.cross_shard,
+        latency,
+        jitter_ms: scenario.network.jitter_ms,
+        loss: scenario.network.loss,
+        faults: if faults.is_empty() {
+            "none".into()
+        } else {
+            faults.join(";")
+        },
+    }
+}
+
+impl<P: Preset> Simulation<P> {
+    /// The result of a finished run.
+    pub fn result(&self) -> RunResult {
+        let o = &self.observer;
+        let simulated_seconds = (self.total_slots * self.slot_ms) as f64 / 1000.0;
+        let per_second = |count: u64| {
+            if simulated_seconds > 0.0 {
+                count as f64 / simulated_seconds
+            } else {
+                0.0
+            }
+        };
+        let transactions: u64 = o.transactions_per_shard.iter().sum();
+        // Cross-shard latency: submission to the observer's first import of the credit.
+        let mut latencies = Vec::new();
+        for id in &o.canonical_credited {
+            let Some(credit) = o.credit_time_ms.get(id) else {
+                continue;
+            };
+            let Some(origin) = o.receipt_origin.get(id) else {
+                continue;
+            };
+            if let Some(submitted) = self.workload.submitted_cross.get(origin) {
+                latencies.push(credit.saturating_sub(*submitted) as f64);
+            }
+        }
+        let cutoff = self.total_slots.saturating_sub(3 * P::SLOTS_PER_EPOCH);
+        let uncredited_early = o
+            .canonical_sent
+            .iter()
+            .filter(|(id, slot)| **slot < cutoff && !o.canonical_credited.contains(id))
+            .count() as u64;
+        let counters = self.network_counters();
+        let summary = Summary {
+            seed: self.scenario.seed,
+            trace_hash: self.trace.hex(),
+            slots_run: self.total_slots,
+            first_finalized_epoch: o.first_finalized_epoch,
+            finalized_epoch: o.finalized_epoch,
+            justified_epoch: o.justified_epoch,
+            tps_total: per_second(transactions),
+            tps_per_shard: o
+                .transactions_per_shard
+                .iter()
+                .map(|t| per_second(*t))
+                .collect(),
+            transactions_included: transactions,
+            crosslinks_per_shard: o.crosslinks_per_shard.clone(),
+            crosslink_inclusion_delay_slots_mean: mean(&o.crosslink_delay_slots),
+            finality_latency_slots_mean: mean(&o.finality_latency_slots),
+            cross_shard_sent: o.canonical_sent.len() as u64,
+            cross_shard_credited: o.canonical_credited.len() as u64,
+            cross_shard_uncredited_early: uncredited_early,
+            cross_shard_latency_ms_p50: percentile(&latencies, 50.0),
+            cross_shard_latency_ms_p99: percentile(&latencies, 99.0),
+            missed_beacon_slots: o.missed_beacon_slots,
+            missed_shard_slots: o.missed_shard_slots,
+            safety_violations: self.checks.violations().to_vec(),
+            events_processed: self.events_processed(),
+            messages_delivered: counters.delivered,
+            messages_dropped: counters.lost + counters.partitioned + self.dropped_down,
+            simulated_seconds,
+            wall_seconds: 0.0,
+            sim_seconds_per_wall_second: 0.0,
+            events_per_wall_second: 0.0,
+            params: run_params(&self.scenario),
+        };
+        RunResult {
+            summary,
+            slots: o.slot_rows.clone(),
+            shards: o.shard_rows.clone(),
+            scenario: self.scenario.clone(),
+        }
+    }
+}

@@ -1,0 +1,1098 @@
+//! The scenario file: what one simulation run is.
+//!
+//! **Owns**: [`Scenario`] and its sections ([`NetworkSpec`], [`LinkSpec`], [`PartitionSpec`],
+//! [`WorkloadSpec`], [`FaultSpec`]), parsing from TOML (unknown keys refused everywhere; a
+//! missing key takes its value from the default scenario), validation with errors that name
+//! the field and its allowed range ([`ScenarioError`]), rendering back to TOML so a run can
+//! record exactly what it ran, and `key=value` command-line overrides ([`Scenario::set`]).
+//!
+//! Slots and node ids here are the scenario's terms; the network model converts slots to
+//! virtual milliseconds (see [`crate::network`]).
+
+use crate::latency::{LatencyModel, LATENCY_FORMS, MAX_LATENCY_MS};
+use consensus::config::MAX_VALIDATOR_COUNT;
+use consensus::{ChainConfig, PresetName};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+/// Most nodes a scenario may run.
+pub const MAX_NODES: u64 = 1024;
+/// Most epochs a scenario may run.
+pub const MAX_EPOCHS: u64 = 100_000;
+/// Largest slot number a fault, partition or workload bound may name.
+pub const MAX_SLOT: u64 = 1 << 32;
+/// Largest integer a TOML file can hold (TOML integers are signed 64-bit).
+pub const MAX_TOML_INT: u64 = i64::MAX as u64;
+/// Largest thread pool size accepted.
+pub const MAX_THREADS: usize = 1024;
+/// Largest `workload.tps_per_shard` accepted.
+pub const MAX_TPS_PER_SHARD: f64 = 1_000_000.0;
+/// Largest `workload.accounts_per_shard` accepted.
+pub const MAX_ACCOUNTS_PER_SHARD: u64 = 1 << 24;
+
+/// A scenario that cannot be used, or an override that cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// The text is not TOML, has an unknown key, or a value of the wrong type.
+    #[error("scenario is not valid TOML: {0}")]
+    Parse(String),
+    /// A value outside its allowed range.
+    #[error("`{field}` = {value} is out of range: allowed {allowed}")]
+    OutOfRange {
+        /// Dotted path of the field, e.g. `workload.cross_shard` or `faults[1].node`.
+        field: String,
+        /// The offending value, as text.
+        value: String,
+        /// The allowed range and any context, e.g. `0 ..= 1`.
+        allowed: String,
+    },
+    /// A value that is in range but inconsistent with others.
+    #[error("`{field}`: {reason}")]
+    Invalid {
+        /// Dotted path of the field.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A `key=value` override names a key that does not exist.
+    #[error("unknown scenario key `{key}`: known keys are {known}")]
+    UnknownKey {
+        /// The key given.
+        key: String,
+        /// The keys [`Scenario::set`] accepts, comma-separated.
+        known: String,
+    },
+    /// A `key=value` override whose value cannot be read.
+    #[error("`{key}` = `{value}` cannot be read: expected {expected}")]
+    BadValue {
+        /// The key given.
+        key: String,
+        /// The value given.
+        value: String,
+        /// What the key takes.
+        expected: String,
+    },
+    /// The scenario cannot be rendered as TOML (e.g. an integer above `i64::MAX`).
+    #[error("scenario cannot be written as TOML: {0}")]
+    Serialize(String),
+}
+
+/// Checks `min <= value <= max` for an integer field.
+pub(crate) fn check_u64(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
+    check_u64_ctx(field, value, min, max, "")
+}
+
+fn check_u64_ctx(
+    field: &str,
+    value: u64,
+    min: u64,
+    max: u64,
+    context: &str,
+) -> Result<(), ScenarioError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(ScenarioError::OutOfRange {
+            field: field.to_string(),
+            value: value.to_string(),
+            allowed: format!("{min} ..= {max}{context}"),
+        })
+    }
+}
+
+/// Checks that a float field is finite and `min <= value <= max`.
+pub(crate) fn check_f64(field: &str, value: f64, min: f64, max: f64) -> Result<(), ScenarioError> {
+    if value.is_finite() && value >= min && value <= max {
+        Ok(())
+    } else {
+        Err(ScenarioError::OutOfRange {
+            field: field.to_string(),
+            value: value.to_string(),
+            allowed: format!("{min} ..= {max}"),
+        })
+    }
+}
+
+/// Checks a node id against the scenario's node count.
+fn check_node(field: &str, node: u64, nodes: u64) -> Result<(), ScenarioError> {
+    check_u64_ctx(
+        field,
+        node,
+        0,
+        nodes.saturating_sub(1),
+        &format!(" (node ids are below `nodes` = {nodes})"),
+    )
+}
+
+/// Which BLS implementation the simulated nodes use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CryptoMode {
+    /// Real BLS signatures and checks.
+    #[default]
+    Real,
+    /// Fake (hash-based, always-valid) signatures, for large fast runs.
+    Fake,
+}
+
+impl CryptoMode {
+    /// The name used in scenario files: `real` or `fake`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CryptoMode::Real => "real",
+            CryptoMode::Fake => "fake",
+        }
+    }
+}
+
+/// One directed link whose latency differs from the network default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// Sending node id.
+    pub from: u64,
+    /// Receiving node id.
+    pub to: u64,
+    /// The latency of messages from `from` to `to`.
+    pub latency: LatencyModel,
+}
+
+/// A network partition in slots: during `[start_slot, heal_slot)` a message between nodes in
+/// different groups is dropped; a node in no group is alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionSpec {
+    /// Groups of node ids that can still reach each other.
+    pub groups: Vec<Vec<u64>>,
+    /// First slot of the partition.
+    pub start_slot: u64,
+    /// First slot after the partition heals (`> start_slot`).
+    pub heal_slot: u64,
+}
+
+/// The `[network]` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkSpec {
+    /// Extra delay, uniform in `[0, jitter_ms)`, added to every message (default 10).
+    pub jitter_ms: f64,
+    /// Probability that a message is lost (default 0).
+    pub loss: f64,
+    /// Latency of every link not listed in `links` (default uniform 20..80 ms).
+    pub latency: LatencyModel,
+    /// Per directed link latency overrides (`[[network.links]]`).
+    pub links: Vec<LinkSpec>,
+    /// Partitions that start and heal on a schedule (`[[network.partitions]]`).
+    pub partitions: Vec<PartitionSpec>,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        Self {
+            jitter_ms: 10.0,
+            loss: 0.0,
+            latency: LatencyModel::default(),
+            links: Vec::new(),
+            partitions: Vec::new(),
+        }
+    }
+}
+
+/// The `[workload]` section: transfers submitted to every shard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkloadSpec {
+    /// Transactions per second submitted to each shard (default 200).
+    pub tps_per_shard: f64,
+    /// Share of transactions whose recipient is on another shard, `0 ..= 1` (default 0.1).
+    pub cross_shard: f64,
+    /// Funded accounts per shard at genesis (default 1024).
+    pub accounts_per_shard: u64,
+    /// Genesis balance of each account (default 1 000 000 000).
+    pub account_balance: u64,
+    /// Fee of each transaction (default 1).
+    pub fee: u64,
+    /// Largest amount transferred; amounts are uniform in `1 ..= amount_max` (default 1000).
+    pub amount_max: u64,
+    /// First slot in which transactions are submitted (default 1).
+    pub start_slot: u64,
+    /// First slot in which no more transactions are submitted (default: none, until the end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_slot: Option<u64>,
+}
+
+impl Default for WorkloadSpec {
+    fn default() -> Self {
+        Self {
+            tps_per_shard: 200.0,
+            cross_shard: 0.1,
+            accounts_per_shard: 1024,
+            account_balance: 1_000_000_000,
+            fee: 1,
+            amount_max: 1000,
+            start_slot: 1,
+            stop_slot: None,
+        }
+    }
+}
+
+/// A scheduled fault (`[[faults]]`, tagged by `kind`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FaultSpec {
+    /// The node crashes at the start of `at_slot` (unsynced writes lost) and, if
+    /// `restart_slot` is given, restarts from its store at the start of that slot.
+    Crash {
+        /// The node id.
+        node: u64,
+        /// Slot at whose start the node crashes.
+        at_slot: u64,
+        /// Slot at whose start it restarts (`> at_slot`); none = stays down.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restart_slot: Option<u64>,
+    },
+    /// The nodes are paused during `[from_slot, until_slot)`: no duties, receive nothing,
+    /// send nothing; their state is kept.
+    Offline {
+        /// The node ids.
+        nodes: Vec<u64>,
+        /// First paused slot.
+        from_slot: u64,
+        /// First slot after the pause (`> from_slot`); none = paused to the end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until_slot: Option<u64>,
+    },
+}
+
+/// One simulation run: cluster, chain parameters, network, workload and faults.
+///
+/// Every field has a default (see [`Scenario::default`]), so an empty file is the default
+/// scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// Seed of every random choice in the run (default 1; at most `i64::MAX`).
+    pub seed: u64,
+    /// Nodes in the cluster, `1 ..= 1024` (default 8).
+    pub nodes: u64,
+    /// Validators in the genesis registry (default 256).
+    pub validators: u64,
+    /// Validators run by each node; default: an even split with the remainder going to the
+    /// first nodes. If given: one entry per node, summing to `validators`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validators_per_node: Option<Vec<u64>>,
+    /// The type-level preset, `minimal` or `mainnet` (default minimal).
+    pub preset: PresetName,
+    /// Shards active at run time (default 8): `SLOTS_PER_EPOCH ..= SHARD_COUNT` of the preset.
+    pub active_shards: u64,
+    /// Slot duration in ms (default: none = the chain configuration default, 6000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot_duration_ms: Option<u64>,
+    /// Real or fake BLS (default real).
+    pub crypto: CryptoMode,
+    /// Run length in epochs, `1 ..= 100000` (default 12).
+    pub epochs: u64,
+    /// Thread pool size for CPU-heavy steps (default: none = the machine's parallelism).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+    /// The `[network]` section.
+    pub network: NetworkSpec,
+    /// The `[workload]` section.
+    pub workload: WorkloadSpec,
+    /// The `[[faults]]` entries.
+    pub faults: Vec<FaultSpec>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            nodes: 8,
+            validators: 256,
+            validators_per_node: None,
+            preset: PresetName::Minimal,
+            active_shards: 8,
+            slot_duration_ms: None,
+            crypto: CryptoMode::Real,
+            epochs: 12,
+            threads: None,
+            network: NetworkSpec::default(),
+            workload: WorkloadSpec::default(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// The keys [`Scenario::set`] and [`Scenario::get`] accept (short forms and dotted forms).
+pub const OVERRIDE_KEYS: &[&str] = &[
+    "seed",
+    "nodes",
+    "validators",
+    "preset",
+    "active_shards",
+    "slot_duration_ms",
+    "crypto",
+    "epochs",
+    "threads",
+    "latency",
+    "jitter_ms",
+    "loss",
+    "tps_per_shard",
+    "cross_shard",
+    "accounts_per_shard",
+    "account_balance",
+    "fee",
+    "amount_max",
+    "start_slot",
+    "stop_slot",
+];
+
+fn bad_value(key: &str, value: &str, expected: &str) -> ScenarioError {
+    ScenarioError::BadValue {
+        key: key.to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    }
+}
+
+fn parse_u64(key: &str, value: &str) -> Result<u64, ScenarioError> {
+    value
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| bad_value(key, value, "a non-negative integer"))
+}
+
+fn is_none_word(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty() || v.eq_ignore_ascii_case("none") || v.eq_ignore_ascii_case("default")
+}
+
+fn parse_opt_u64(key: &str, value: &str) -> Result<Option<u64>, ScenarioError> {
+    if is_none_word(value) {
+        Ok(None)
+    } else {
+        parse_u64(key, value)
+            .map(Some)
+            .map_err(|_| bad_value(key, value, "a non-negative integer or `none`"))
+    }
+}
+
+fn parse_f64(key: &str, value: &str) -> Result<f64, ScenarioError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| bad_value(key, value, "a number"))
+}
+
+fn opt_to_string<T: ToString>(value: &Option<T>) -> String {
+    value
+        .as_ref()
+        .map_or_else(|| "none".to_string(), T::to_string)
+}
+
+impl Scenario {
+    /// Parses and validates a TOML document.
+    pub fn from_toml_str(text: &str) -> Result<Self, ScenarioError> {
+        let scenario: Self =
+            toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Renders the scenario as TOML (every field, defaults included) so a run can record the
+    /// exact scenario it ran; [`Scenario::from_toml_str`] reads it back to an equal value.
+    pub fn to_toml_string(&self) -> Result<String, ScenarioError> {
+        toml::to_string(self).map_err(|e| ScenarioError::Serialize(e.to_string()))
+    }
+
+    /// The effective slot duration in ms (`slot_duration_ms`, or the chain default).
+    pub fn slot_duration_ms(&self) -> u64 {
+        self.slot_duration_ms
+            .unwrap_or_else(|| ChainConfig::default().slot_duration_ms)
+    }
+
+    /// The chain configuration the nodes run: preset, active shards, validator count and
+    /// slot duration from the scenario, everything else at its default.
+    pub fn chain_config(&self) -> ChainConfig {
+        ChainConfig {
+            preset: self.preset,
+            active_shard_count: self.active_shards,
+            validator_count: self.validators,
+            slot_duration_ms: self.slot_duration_ms(),
+            ..ChainConfig::default()
+        }
+    }
+
+    /// Slots in the run: `epochs * slots_per_epoch` (saturating).
+    pub fn total_slots(&self, slots_per_epoch: u64) -> u64 {
+        self.epochs.saturating_mul(slots_per_epoch)
+    }
+
+    /// The validator indices each node runs, one contiguous range per node, in node order.
+    ///
+    /// From `validators_per_node` if given, else an even split of `validators` with the
+    /// remainder going to the first nodes. Meaningful on a validated scenario.
+    pub fn validator_ranges(&self) -> Vec<Range<u64>> {
+        let counts: Vec<u64> = match &self.validators_per_node {
+            Some(counts) => counts.clone(),
+            None => {
+                let nodes = self.nodes.max(1);
+                let base = self.validators / nodes;
+                let extra = self.validators % nodes;
+                (0..self.nodes)
+                    .map(|i| base + u64::from(i < extra))
+                    .collect()
+            }
+        };
+        let mut start = 0u64;
+        counts
+            .into_iter()
+            .map(|n| {
+                let end = start.saturating_add(n);
+                let range = start..end;
+                start = end;
+                range
+            })
+            .collect()
+    }
+
+    /// Checks every field against its allowed range and the fields against each other.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        check_u64("seed", self.seed, 0, MAX_TOML_INT)?;
+        check_u64("nodes", self.nodes, 1, MAX_NODES)?;
+        let preset = self.preset;
+        let spe = preset.slots_per_epoch();
+        check_u64_ctx(
+            "validators",
+            self.validators,
+            spe,
+            MAX_VALIDATOR_COUNT,
+            &format!(" for the {preset} preset (every slot's committee needs a member)"),
+        )?;
+        if let Some(per_node) = &self.validators_per_node {
+            if per_node.len() as u64 != self.nodes {
+                return Err(ScenarioError::Invalid {
+                    field: "validators_per_node".into(),
+                    reason: format!(
+                        "has {} entries but `nodes` = {}: give one count per node",
+                        per_node.len(),
+                        self.nodes
+                    ),
+                });
+            }
+            let sum = per_node
+                .iter()
+                .try_fold(0u64, |acc, &n| acc.checked_add(n))
+                .unwrap_or(u64::MAX);
+            if sum != self.validators {
+                return Err(ScenarioError::Invalid {
+                    field: "validators_per_node".into(),
+                    reason: format!(
+                        "sums to {sum} but `validators` = {}: the counts must add up",
+                        self.validators
+                    ),
+                });
+            }
+        }
+        check_u64_ctx(
+            "active_shards",
+            self.active_shards,
+            spe,
+            preset.shard_count(),
+            &format!(" for the {preset} preset (at least SLOTS_PER_EPOCH, at most SHARD_COUNT)"),
+        )?;
+        if let Some(ms) = self.slot_duration_ms {
+            check_u64("slot_duration_ms", ms, 100, 600_000)?;
+        }
+        check_u64("epochs", self.epochs, 1, MAX_EPOCHS)?;
+        if let Some(threads) = self.threads {
+            check_u64("threads", threads as u64, 1, MAX_THREADS as u64)?;
+        }
+        self.validate_network()?;
+        self.validate_workload()?;
+        self.validate_faults()?;
+        // Backstop: the chain configuration's own checks (same ranges, its field names).
+        self.chain_config()
+            .validate()
+            .map_err(|e| ScenarioError::Invalid {
+                field: "chain configuration".into(),
+                reason: e.to_string(),
+            })
+    }
+
+    fn validate_network(&self) -> Result<(), ScenarioError> {
+        let net = &self.network;
+        check_f64("network.jitter_ms", net.jitter_ms, 0.0, MAX_LATENCY_MS)?;
+        check_f64("network.loss", net.loss, 0.0, 1.0)?;
+        net.latency.validate_at("network.latency")?;
+        let mut seen = BTreeSet::new();
+        for (i, link) in net.links.iter().enumerate() {
+            let field = format!("network.links[{i}]");
+            check_node(&format!("{field}.from"), link.from, self.nodes)?;
+            check_node(&format!("{field}.to"), link.to, self.nodes)?;
+            if link.from == link.to {
+                return Err(ScenarioError::Invalid {
+                    field,
+                    reason: format!("links node {} to itself", link.from),
+                });
+            }
+            if !seen.insert((link.from, link.to)) {
+                return Err(ScenarioError::Invalid {
+                    field,
+                    reason: format!("the link {} -> {} is listed twice", link.from, link.to),
+                });
+            }
+            link.latency.validate_at(&format!("{field}.latency"))?;
+        }
+        for (i, p) in net.partitions.iter().enumerate() {
+            let field = format!("network.partitions[{i}]");
+            check_u64(&format!("{field}.start_slot"), p.start_slot, 0, MAX_SLOT)?;
+            check_u64(
+                &format!("{field}.heal_slot"),
+                p.heal_slot,
+                p.start_slot.saturating_add(1),
+                MAX_SLOT,
+            )?;
+            let mut members = BTreeSet::new();
+            for (g, group) in p.groups.iter().enumerate() {
+                for (k, &node) in group.iter().enumerate() {
+                    check_node(&format!("{field}.groups[{g}][{k}]"), node, self.nodes)?;
+                    if !members.insert(node) {
+                        return Err(ScenarioError::Invalid {
+                            field: format!("{field}.groups"),
+                            reason: format!("node {node} is listed twice"),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_workload(&self) -> Result<(), ScenarioError> {
+        let w = &self.workload;
+        check_f64(
+            "workload.tps_per_shard",
+            w.tps_per_shard,
+            0.0,
+            MAX_TPS_PER_SHARD,
+        )?;
+        check_f64("workload.cross_shard", w.cross_shard, 0.0, 1.0)?;
+        check_u64(
+            "workload.accounts_per_shard",
+            w.accounts_per_shard,
+            1,
+            MAX_ACCOUNTS_PER_SHARD,
+        )?;
+        check_u64(
+            "workload.account_balance",
+            w.account_balance,
+            1,
+            MAX_TOML_INT,
+        )?;
+        check_u64("workload.fee", w.fee, 0, MAX_TOML_INT)?;
+        check_u64("workload.amount_max", w.amount_max, 1, MAX_TOML_INT)?;
+        check_u64("workload.start_slot", w.start_slot, 0, MAX_SLOT)?;
+        if let Some(stop) = w.stop_slot {
+            check_u64(
+                "workload.stop_slot",
+                stop,
+                w.start_slot.saturating_add(1),
+                MAX_SLOT,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn validate_faults(&self) -> Result<(), ScenarioError> {
+        for (i, fault) in self.faults.iter().enumerate() {
+            let field = format!("faults[{i}]");
+            match fault {
+                FaultSpec::Crash {
+                    node,
+                    at_slot,
+                    restart_slot,
+                } => {
+                    check_node(&format!("{field}.node"), *node, self.nodes)?;
+                    check_u64(&format!("{field}.at_slot"), *at_slot, 0, MAX_SLOT)?;
+                    if let Some(r) = restart_slot {
+                        check_u64(
+                            &format!("{field}.restart_slot"),
+                            *r,
+                            at_slot.saturating_add(1),
+                            MAX_SLOT,
+                        )?;
+                    }
+                }
+                FaultSpec::Offline {
+                    nodes,
+                    from_slot,
+                    until_slot,
+                } => {
+                    if nodes.is_empty() {
+                        return Err(ScenarioError::Invalid {
+                            field: format!("{field}.nodes"),
+                            reason: "is empty: name at least one node".into(),
+                        });
+                    }
+                    for (k, &node) in nodes.iter().enumerate() {
+                        check_node(&format!("{field}.nodes[{k}]"), node, self.nodes)?;
+                    }
+                    check_u64(&format!("{field}.from_slot"), *from_slot, 0, MAX_SLOT)?;
+                    if let Some(u) = until_slot {
+                        check_u64(
+                            &format!("{field}.until_slot"),
+                            *u,
+                            from_slot.saturating_add(1),
+                            MAX_SLOT,
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one `key=value` override (from the command line or a sweep). Keys: see
+    /// [`OVERRIDE_KEYS`]; network and workload keys may also be written with their section
+    /// (`network.loss`, `workload.cross_shard`). Optional values take `none`. `latency` takes
+    /// `constant:<ms>`, `uniform:<min>:<max>` or `lognormal:<median>:<sigma>`.
+    ///
+    /// Only parses: call [`Scenario::validate`] after the last override, since ranges can
+    /// depend on several keys (e.g. `preset` and `active_shards`).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ScenarioError> {
+        let v = value.trim();
+        match canonical_key(key)? {
+            "seed" => self.seed = parse_u64(key, v)?,
+            "nodes" => self.nodes = parse_u64(key, v)?,
+            "validators" => self.validators = parse_u64(key, v)?,
+            "preset" => {
+                self.preset = match v.to_ascii_lowercase().as_str() {
+                    "minimal" => PresetName::Minimal,
+                    "mainnet" => PresetName::Mainnet,
+                    _ => return Err(bad_value(key, value, "`minimal` or `mainnet`")),
+                }
+            }
+            "active_shards" => self.active_shards = parse_u64(key, v)?,
+            "slot_duration_ms" => self.slot_duration_ms = parse_opt_u64(key, v)?,
+            "crypto" => {
+                self.crypto = match v.to_ascii_lowercase().as_str() {
+                    "real" => CryptoMode::Real,
+                    "fake" => CryptoMode::Fake,
+                    _ => return Err(bad_value(key, value, "`real` or `fake`")),
+                }
+            }
+            "epochs" => self.epochs = parse_u64(key, v)?,
+            "threads" => {
+                self.threads = match parse_opt_u64(key, v)? {
+                    None => None,
+                    Some(n) => Some(
+                        usize::try_from(n)
+                            .map_err(|_| bad_value(key, value, "a thread count or `none`"))?,
+                    ),
+                }
+            }
+            "latency" => {
+                self.network.latency = v
+                    .parse()
+                    .map_err(|_| bad_value(key, value, LATENCY_FORMS))?
+            }
+            "jitter_ms" => self.network.jitter_ms = parse_f64(key, v)?,
+            "loss" => self.network.loss = parse_f64(key, v)?,
+            "tps_per_shard" => self.workload.tps_per_shard = parse_f64(key, v)?,
+            "cross_shard" => self.workload.cross_shard = parse_f64(key, v)?,
+            "accounts_per_shard" => self.workload.accounts_per_shard = parse_u64(key, v)?,
+            "account_balance" => self.workload.account_balance = parse_u64(key, v)?,
+            "fee" => self.workload.fee = parse_u64(key, v)?,
+            "amount_max" => self.workload.amount_max = parse_u64(key, v)?,
+            "start_slot" => self.workload.start_slot = parse_u64(key, v)?,
+            "stop_slot" => self.workload.stop_slot = parse_opt_u64(key, v)?,
+            _ => return Err(unknown_key(key)),
+        }
+        Ok(())
+    }
+
+    /// The current value of an override key, in the form [`Scenario::set`] accepts (for
+    /// sweep tables and CSV columns).
+    pub fn get(&self, key: &str) -> Result<String, ScenarioError> {
+        Ok(match canonical_key(key)? {
+            "seed" => self.seed.to_string(),
+            "nodes" => self.nodes.to_string(),
+            "validators" => self.validators.to_string(),
+            "preset" => self.preset.as_str().to_string(),
+            "active_shards" => self.active_shards.to_string(),
+            "slot_duration_ms" => opt_to_string(&self.slot_duration_ms),
+            "crypto" => self.crypto.as_str().to_string(),
+            "epochs" => self.epochs.to_string(),
+            "threads" => opt_to_string(&self.threads),
+            "latency" => self.network.latency.to_string(),
+            "jitter_ms" => self.network.jitter_ms.to_string(),
+            "loss" => self.network.loss.to_string(),
+            "tps_per_shard" => self.workload.tps_per_shard.to_string(),
+            "cross_shard" => self.workload.cross_shard.to_string(),
+            "accounts_per_shard" => self.workload.accounts_per_shard.to_string(),
+            "account_balance" => self.workload.account_balance.to_string(),
+            "fee" => self.workload.fee.to_string(),
+            "amount_max" => self.workload.amount_max.to_string(),
+            "start_slot" => self.workload.start_slot.to_string(),
+            "stop_slot" => opt_to_string(&self.workload.stop_slot),
+            _ => return Err(unknown_key(key)),
+        })
+    }
+}
+
+fn unknown_key(key: &str) -> ScenarioError {
+    ScenarioError::UnknownKey {
+        key: key.to_string(),
+        known: OVERRIDE_KEYS.join(", "),
+    }
+}
+
+/// Maps `network.x` / `workload.x` to `x` when `x` belongs to that section.
+fn canonical_key(key: &str) -> Result<&'static str, ScenarioError> {
+    const NETWORK: &[&str] = &["latency", "jitter_ms", "loss"];
+    const WORKLOAD: &[&str] = &[
+        "tps_per_shard",
+        "cross_shard",
+        "accounts_per_shard",
+        "account_balance",
+        "fee",
+        "amount_max",
+        "start_slot",
+        "stop_slot",
+    ];
+    let key_trim = key.trim();
+    let (section, name) = match key_trim.split_once('.') {
+        Some((s, n)) => (Some(s), n),
+        None => (None, key_trim),
+    };
+    let found = OVERRIDE_KEYS.iter().copied().find(|k| *k == name);
+    match (section, found) {
+        (None, Some(k)) => Ok(k),
+        (Some("network"), Some(k)) if NETWORK.contains(&k) => Ok(k),
+        (Some("workload"), Some(k)) if WORKLOAD.contains(&k) => Ok(k),
+        _ => Err(unknown_key(key)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"
+seed = 42
+nodes = 4
+validators = 64
+validators_per_node = [16, 16, 20, 12]
+preset = "minimal"
+active_shards = 8
+slot_duration_ms = 2000
+crypto = "fake"
+epochs = 5
+threads = 2
+
+[network]
+jitter_ms = 5.0
+loss = 0.01
+latency = { model = "log_normal", median_ms = 40.0, sigma = 0.3 }
+
+[[network.links]]
+from = 0
+to = 3
+latency = { model = "constant", ms = 150.0 }
+
+[[network.links]]
+from = 3
+to = 0
+latency = { model = "uniform", min_ms = 100.0, max_ms = 200.0 }
+
+[[network.partitions]]
+groups = [[0, 1], [2]]
+start_slot = 10
+heal_slot = 20
+
+[workload]
+tps_per_shard = 50.0
+cross_shard = 0.25
+accounts_per_shard = 64
+account_balance = 1000000
+fee = 2
+amount_max = 500
+start_slot = 2
+stop_slot = 30
+
+[[faults]]
+kind = "crash"
+node = 1
+at_slot = 12
+restart_slot = 16
+
+[[faults]]
+kind = "crash"
+node = 2
+at_slot = 5
+
+[[faults]]
+kind = "offline"
+nodes = [0, 3]
+from_slot = 8
+until_slot = 9
+"#;
+
+    #[test]
+    fn default_is_valid_and_round_trips() {
+        let s = Scenario::default();
+        s.validate().unwrap();
+        let text = s.to_toml_string().unwrap();
+        assert_eq!(Scenario::from_toml_str(&text).unwrap(), s);
+        assert_eq!(Scenario::from_toml_str("").unwrap(), s);
+        assert_eq!(s.slot_duration_ms(), 6000);
+        assert_eq!(s.total_slots(8), 96);
+        s.chain_config().validate().unwrap();
+    }
+
+    #[test]
+    fn full_example_parses_and_round_trips() {
+        let s = Scenario::from_toml_str(FULL).unwrap();
+        assert_eq!(s.seed, 42);
+        assert_eq!(s.crypto, CryptoMode::Fake);
+        assert_eq!(s.threads, Some(2));
+        assert_eq!(
+            s.network.latency,
+            LatencyModel::LogNormal {
+                median_ms: 40.0,
+                sigma: 0.3
+            }
+        );
+        assert_eq!(s.network.links.len(), 2);
+        assert_eq!(s.network.partitions[0].groups, vec![vec![0, 1], vec![2]]);
+        assert_eq!(s.workload.stop_slot, Some(30));
+        assert_eq!(
+            s.faults,
+            vec![
+                FaultSpec::Crash {
+                    node: 1,
+                    at_slot: 12,
+                    restart_slot: Some(16)
+                },
+                FaultSpec::Crash {
+                    node: 2,
+                    at_slot: 5,
+                    restart_slot: None
+                },
+                FaultSpec::Offline {
+                    nodes: vec![0, 3],
+                    from_slot: 8,
+                    until_slot: Some(9)
+                },
+            ]
+        );
+        assert_eq!(s.validator_ranges(), vec![0..16, 16..32, 32..52, 52..64]);
+        let text = s.to_toml_string().unwrap();
+        assert_eq!(Scenario::from_toml_str(&text).unwrap(), s, "{text}");
+    }
+
+    #[test]
+    fn unknown_keys_refused_everywhere() {
+        for text in [
+            "sead = 1",
+            "[network]\nlos = 0.1",
+            "[workload]\ntps = 1.0",
+            "[network]\nlatency = { model = \"constant\", ms = 1.0, extra = 2 }",
+            "[network]\nlatency = { model = \"gaussian\", ms = 1.0 }",
+            "[[faults]]\nkind = \"crash\"\nnode = 0\nat_slot = 1\nwhen = 2",
+            "[[faults]]\nkind = \"explode\"\nnode = 0",
+            "[[network.partitions]]\ngroups = [[0]]\nstart_slot = 1\nheal_slot = 2\nx = 1",
+        ] {
+            let err = Scenario::from_toml_str(text).unwrap_err();
+            assert!(matches!(err, ScenarioError::Parse(_)), "{text}: {err}");
+        }
+    }
+
+    fn err_of(text: &str) -> String {
+        Scenario::from_toml_str(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_ranges_name_the_field() {
+        let cases = [
+            (
+                "[workload]\ncross_shard = 1.5",
+                "`workload.cross_shard` = 1.5 is out of range: allowed 0 ..= 1",
+            ),
+            (
+                "nodes = 0",
+                "`nodes` = 0 is out of range: allowed 1 ..= 1024",
+            ),
+            ("epochs = 0", "`epochs` = 0"),
+            ("active_shards = 9", "`active_shards` = 9"),
+            ("validators = 4", "`validators` = 4"),
+            ("slot_duration_ms = 5", "`slot_duration_ms` = 5"),
+            ("threads = 0", "`threads` = 0"),
+            ("[network]\nloss = -0.1", "`network.loss` = -0.1"),
+            ("[network]\njitter_ms = nan", "`network.jitter_ms` = NaN"),
+            (
+                "[network]\nlatency = { model = \"uniform\", min_ms = 9.0, max_ms = 3.0 }",
+                "`network.latency.max_ms` = 3",
+            ),
+            (
+                "[workload]\ntps_per_shard = -1.0",
+                "`workload.tps_per_shard`",
+            ),
+            ("[workload]\namount_max = 0", "`workload.amount_max` = 0"),
+            (
+                "[workload]\nstart_slot = 5\nstop_slot = 5",
+                "`workload.stop_slot` = 5",
+            ),
+            (
+                "[[faults]]\nkind = \"crash\"\nnode = 8\nat_slot = 1",
+                "`faults[0].node` = 8 is out of range: allowed 0 ..= 7",
+            ),
+            (
+                "[[faults]]\nkind = \"crash\"\nnode = 1\nat_slot = 4\nrestart_slot = 4",
+                "`faults[0].restart_slot` = 4",
+            ),
+            (
+                "[[faults]]\nkind = \"offline\"\nnodes = [1, 9]\nfrom_slot = 1",
+                "`faults[0].nodes[1]` = 9",
+            ),
+            (
+                "[[faults]]\nkind = \"offline\"\nnodes = []\nfrom_slot = 1",
+                "`faults[0].nodes`",
+            ),
+            (
+                "[[faults]]\nkind = \"offline\"\nnodes = [1]\nfrom_slot = 3\nuntil_slot = 2",
+                "`faults[0].until_slot` = 2",
+            ),
+            (
+                "[[network.partitions]]\ngroups = [[0, 1], [2]]\nstart_slot = 5\nheal_slot = 5",
+                "`network.partitions[0].heal_slot` = 5",
+            ),
+            (
+                "[[network.partitions]]\ngroups = [[0, 1], [8]]\nstart_slot = 1\nheal_slot = 5",
+                "`network.partitions[0].groups[1][0]` = 8",
+            ),
+            (
+                "[[network.partitions]]\ngroups = [[0, 1], [1]]\nstart_slot = 1\nheal_slot = 5",
+                "`network.partitions[0].groups`: node 1 is listed twice",
+            ),
+            (
+                "[[network.links]]\nfrom = 0\nto = 8\nlatency = { model = \"constant\", ms = 1.0 }",
+                "`network.links[0].to` = 8",
+            ),
+            (
+                "validators_per_node = [1, 2]",
+                "`validators_per_node`: has 2 entries",
+            ),
+            (
+                "nodes = 2\nvalidators = 16\nvalidators_per_node = [8, 9]",
+                "`validators_per_node`: sums to 17",
+            ),
+        ];
+        for (text, want) in cases {
+            let got = err_of(text);
+            assert!(got.contains(want), "{text:?}: got {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn validator_split_even_with_remainder_first() {
+        let s = Scenario {
+            nodes: 3,
+            validators: 10,
+            ..Scenario::default()
+        };
+        assert_eq!(s.validator_ranges(), vec![0..4, 4..7, 7..10]);
+        assert_eq!(Scenario::default().validator_ranges().len(), 8);
+        assert_eq!(Scenario::default().validator_ranges()[7], 224..256);
+    }
+
+    #[test]
+    fn overrides() {
+        let mut s = Scenario::default();
+        for (k, v) in [
+            ("seed", "7"),
+            ("nodes", "4"),
+            ("validators", "1_024"),
+            ("preset", "Minimal"),
+            ("active_shards", "8"),
+            ("slot_duration_ms", "1000"),
+            ("crypto", "fake"),
+            ("epochs", "3"),
+            ("threads", "2"),
+            ("tps_per_shard", "10.5"),
+            ("workload.cross_shard", "0.5"),
+            ("network.loss", "0.05"),
+            ("jitter_ms", "0"),
+            ("latency", "lognormal:50:0.5"),
+            ("stop_slot", "20"),
+        ] {
+            s.set(k, v).unwrap();
+        }
+        s.validate().unwrap();
+        assert_eq!(s.seed, 7);
+        assert_eq!(s.validators, 1024);
+        assert_eq!(s.slot_duration_ms, Some(1000));
+        assert_eq!(s.crypto, CryptoMode::Fake);
+        assert_eq!(s.threads, Some(2));
+        assert_eq!(s.workload.tps_per_shard, 10.5);
+        assert_eq!(s.workload.cross_shard, 0.5);
+        assert_eq!(s.network.loss, 0.05);
+        assert_eq!(
+            s.network.latency,
+            LatencyModel::LogNormal {
+                median_ms: 50.0,
+                sigma: 0.5
+            }
+        );
+        assert_eq!(s.get("latency").unwrap(), "lognormal:50:0.5");
+        assert_eq!(s.get("network.loss").unwrap(), "0.05");
+        s.set("slot_duration_ms", "none").unwrap();
+        assert_eq!(s.slot_duration_ms, None);
+        assert_eq!(s.get("slot_duration_ms").unwrap(), "none");
+        // Every key reads back into an equal scenario.
+        let mut copy = Scenario::default();
+        for key in OVERRIDE_KEYS {
+            copy.set(key, &s.get(key).unwrap()).unwrap();
+        }
+        assert_eq!(copy, s);
+
+        assert!(matches!(
+            s.set("sead", "1"),
+            Err(ScenarioError::UnknownKey { .. })
+        ));
+        assert!(matches!(
+            s.set("workload.loss", "0.1"),
+            Err(ScenarioError::UnknownKey { .. })
+        ));
+        for (k, v) in [
+            ("nodes", "-1"),
+            ("nodes", "many"),
+            ("preset", "huge"),
+            ("crypto", "none"),
+            ("loss", "x"),
+            ("latency", "uniform:1"),
+        ] {
+            let err = s.set(k, v).unwrap_err();
+            assert!(
+                matches!(err, ScenarioError::BadValue { .. }),
+                "{k}={v}: {err}"
+            );
+            assert!(err.to_string().contains(k), "{err}");
+        }
+        s.set("cross_shard", "1.5").unwrap();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("`workload.cross_shard` = 1.5"), "{err}");
+    }
+
+    #[test]
+    fn huge_seed_is_refused_not_silently_unwritable() {
+        let mut s = Scenario::default();
+        s.set("seed", &u64::MAX.to_string()).unwrap();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("`seed`"), "{err}");
+        assert!(s.to_toml_string().is_err());
+    }
+}
