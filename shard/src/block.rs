@@ -138,6 +138,11 @@ impl ShardBlock {
 
     /// The header: the same fields, the body replaced by its root.
     pub fn header(&self) -> ShardBlockHeader {
+        self.header_with(self.body.root())
+    }
+
+    /// The header given the body root (computed once by the caller).
+    pub fn header_with(&self, body_root: Root) -> ShardBlockHeader {
         ShardBlockHeader {
             shard: self.shard,
             slot: self.slot,
@@ -145,7 +150,7 @@ impl ShardBlock {
             beacon_block_root: self.beacon_block_root,
             state_root: self.state_root,
             proposer_index: self.proposer_index,
-            body_root: self.body.root(),
+            body_root,
             outgoing_receipts_root: self.outgoing_receipts_root,
             signature: self.signature,
         }

@@ -91,6 +91,10 @@ pub struct ExecutionContext<'a> {
     /// Crosslink data roots incoming receipts may be proven against.
     pub crosslinks: &'a dyn CrosslinkOracle,
     pub limits: BlockLimits,
+    /// The block's body root when the caller already computed it (for the proposer's
+    /// signature): execution then does not hash the transactions again. Only used when
+    /// signatures are not checked here (they need the signing roots anyway).
+    pub body_root: Option<Root>,
 }
 
 impl<'a> ExecutionContext<'a> {
@@ -99,6 +103,7 @@ impl<'a> ExecutionContext<'a> {
             verify_signatures,
             crosslinks,
             limits: BlockLimits::unlimited(),
+            body_root: None,
         }
     }
 }
@@ -107,6 +112,7 @@ impl<'a> ExecutionContext<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecutionOutcome {
     pub block_root: Root,
+    pub body_root: Root,
     pub state_root: Root,
     pub outgoing_receipts: Vec<Receipt>,
     pub outgoing_receipts_root: Root,
@@ -338,6 +344,10 @@ fn apply_block_body_journaled(
             transaction_roots.push(roots.hash_tree_root.0);
         }
         verify_transaction_signatures(state, transactions, &signing_roots)?;
+    } else if context.body_root.is_some() {
+        for tx in transactions.iter() {
+            slots.push(Slots::find(state, tx));
+        }
     } else {
         for tx in transactions.iter() {
             slots.push(Slots::find(state, tx));
@@ -352,7 +362,10 @@ fn apply_block_body_journaled(
         })?;
     }
     let outgoing_receipts_root = compute_outgoing_receipts_root(&outgoing);
-    let body_root = block.body.root_with(&transaction_roots);
+    let body_root = match context.body_root {
+        Some(root) if !context.verify_signatures => root,
+        _ => block.body.root_with(&transaction_roots),
+    };
     let state_root = state.state_root();
     Ok(Applied {
         state_root,
@@ -406,6 +419,7 @@ pub fn execute_block_with(
     state.commit();
     Ok(ExecutionOutcome {
         block_root,
+        body_root: applied.body_root,
         state_root: applied.state_root,
         outgoing_receipts: applied.outgoing_receipts,
         outgoing_receipts_root: applied.outgoing_receipts_root,

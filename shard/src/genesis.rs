@@ -91,6 +91,22 @@ pub fn genesis_state(
     Ok(state)
 }
 
+/// The genesis state of `shard` from its genesis keys already derived (see [`genesis_keys`]):
+/// the same state as [`genesis_state`], without grinding the keys again.
+pub fn genesis_state_from_keys(
+    shard: Shard,
+    active_shard_count: u64,
+    keys: &[(u64, SigningKey)],
+    balance: Amount,
+) -> Result<ShardState, GenesisError> {
+    let mut state = ShardState::new(shard, active_shard_count);
+    for (_, key) in keys {
+        state.insert_genesis_account(address_of(key), balance)?;
+    }
+    state.state_root();
+    Ok(state)
+}
+
 /// The genesis states of every active shard, built in parallel (same result on any pool).
 pub fn genesis_states(
     active_shard_count: u64,
@@ -112,6 +128,20 @@ pub fn genesis_supply(active_shard_count: u64, accounts: &GenesisAccounts) -> u1
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn states_from_derived_keys_equal_the_genesis_states() {
+        let accounts = GenesisAccounts {
+            accounts_per_shard: 5,
+            balance: 77,
+        };
+        for shard in 0..4 {
+            let keys = genesis_keys(shard, 4, 5).unwrap();
+            let mut a = genesis_state_from_keys(shard, 4, &keys, 77).unwrap();
+            let mut b = genesis_state(shard, 4, &accounts).unwrap();
+            assert_eq!(a.state_root(), b.state_root());
+        }
+    }
 
     #[test]
     fn keys_land_on_their_shard_and_are_reproducible() {

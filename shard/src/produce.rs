@@ -76,6 +76,7 @@ pub fn produce_block_from(
         block,
         outcome: ExecutionOutcome {
             block_root,
+            body_root: applied.body_root,
             state_root: applied.state_root,
             outgoing_receipts: applied.outgoing_receipts,
             outgoing_receipts_root: applied.outgoing_receipts_root,

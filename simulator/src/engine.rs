@@ -19,6 +19,7 @@ use consensus::primitives::Slot;
 use consensus::Preset;
 use networking::rpc::Protocol;
 use networking::Topic;
+use rayon::prelude::*;
 use shard::GenesisAccounts;
 use std::sync::Arc;
 
@@ -78,6 +79,81 @@ impl<P: Preset> SimNode<P> {
     }
 }
 
+/// What one node-local event did, to be replayed in order.
+struct Effect {
+    time_ms: u64,
+    seq: u64,
+    node: usize,
+    /// The node was down or paused: the message was lost.
+    dropped: bool,
+    /// A delivered message: `(from, kind, bytes)`, for the trace.
+    delivered: Option<(usize, String, Bytes)>,
+    outputs: Vec<Output>,
+}
+
+/// Runs one tick or delivery on its node (inside a parallel window).
+fn run_local<P: Preset>(
+    index: usize,
+    sim: &mut SimNode<P>,
+    scheduled: crate::queue::Scheduled<SimEvent>,
+) -> Effect {
+    let mut effect = Effect {
+        time_ms: scheduled.time_ms,
+        seq: scheduled.seq,
+        node: index,
+        dropped: false,
+        delivered: None,
+        outputs: Vec::new(),
+    };
+    let input = match scheduled.event {
+        SimEvent::Tick(_) => Input::Tick {
+            now_ms: scheduled.time_ms,
+        },
+        SimEvent::Deliver { from, message, .. } => {
+            if sim.live().is_none() {
+                effect.dropped = true;
+                return effect;
+            }
+            let peer = from as u64;
+            match message {
+                Message::Gossip(topic, bytes) => {
+                    effect.delivered = Some((from, topic.to_string(), bytes.clone()));
+                    Input::Gossip {
+                        from: peer,
+                        topic,
+                        bytes,
+                    }
+                }
+                Message::Request(id, protocol, bytes) => {
+                    effect.delivered =
+                        Some((from, format!("req:{}", protocol.name()), bytes.clone()));
+                    Input::Request {
+                        from: peer,
+                        id,
+                        protocol,
+                        bytes,
+                    }
+                }
+                Message::Response(id, protocol, bytes) => {
+                    effect.delivered =
+                        Some((from, format!("resp:{}", protocol.name()), bytes.clone()));
+                    Input::Response {
+                        from: peer,
+                        id,
+                        protocol,
+                        bytes,
+                    }
+                }
+            }
+        }
+        _ => return effect,
+    };
+    if let Some(node) = sim.live() {
+        effect.outputs = node.handle(input);
+    }
+    effect
+}
+
 /// How the run is going, for a progress bar.
 #[derive(Clone, Copy, Debug)]
 pub struct Progress {
@@ -135,7 +211,15 @@ impl<P: Preset> Simulation<P> {
             accounts_per_shard: scenario.workload.accounts_per_shard,
             balance: scenario.workload.account_balance,
         };
-        let shards = shard::genesis_states(chain.active_shard_count, &accounts)
+        let root_rng = SimRng::new(scenario.seed);
+        let workload = Workload::new(
+            &scenario.workload,
+            chain.active_shard_count,
+            root_rng.fork("workload"),
+        )
+        .map_err(|e| SimError::Genesis(e.to_string()))?;
+        let shards = workload
+            .genesis_states()
             .map_err(|e| SimError::Genesis(e.to_string()))?;
         let genesis = Genesis {
             beacon: Arc::new(beacon),
@@ -143,7 +227,6 @@ impl<P: Preset> Simulation<P> {
             accounts,
         };
         let verifier = Arc::new(SharedVerifier::default());
-        let root_rng = SimRng::new(scenario.seed);
         let mut nodes = Vec::new();
         for (index, range) in scenario.validator_ranges().into_iter().enumerate() {
             let validators = range.map(|v| (v, interop_secret_key(v))).collect();
@@ -174,12 +257,6 @@ impl<P: Preset> Simulation<P> {
         }
         let slot_ms = chain.slot_duration_ms;
         let total_slots = scenario.total_slots(P::SLOTS_PER_EPOCH);
-        let workload = Workload::new(
-            &scenario.workload,
-            chain.active_shard_count,
-            root_rng.fork("workload"),
-        )
-        .map_err(|e| SimError::Genesis(e.to_string()))?;
         let network = NetworkModel::from_scenario(scenario)?;
         let mut queue = EventQueue::new();
         queue.push(0, SimEvent::SlotStart(0));
@@ -258,10 +335,33 @@ impl<P: Preset> Simulation<P> {
             }
         }
         let end_ms = self.total_slots.saturating_mul(self.slot_ms);
-        while let Some(scheduled) = self.queue.pop() {
-            if scheduled.time_ms > end_ms {
+        let lookahead = self.network.min_delay_ms();
+        while let Some(first) = self.queue.peek_time() {
+            if first > end_ms {
                 break;
             }
+            // A window of node-local events (ticks, deliveries) shorter than the smallest
+            // network delay: nothing one of them causes can land inside it, so the nodes run
+            // in parallel and their outputs are replayed in (time, sequence) order, exactly
+            // as a one-by-one run would have produced them.
+            let window_end = first.saturating_add(lookahead);
+            let mut window: Vec<crate::queue::Scheduled<SimEvent>> = Vec::new();
+            while let Some(next) = self.queue.peek() {
+                let local = matches!(next.event, SimEvent::Tick(_) | SimEvent::Deliver { .. });
+                if next.time_ms >= window_end || next.time_ms > end_ms || !local {
+                    break;
+                }
+                if let Some(event) = self.queue.pop() {
+                    window.push(event);
+                }
+            }
+            if !window.is_empty() {
+                self.run_window(window);
+                continue;
+            }
+            let Some(scheduled) = self.queue.pop() else {
+                break;
+            };
             self.now_ms = scheduled.time_ms;
             match scheduled.event {
                 SimEvent::SlotStart(slot) => {
@@ -288,11 +388,7 @@ impl<P: Preset> Simulation<P> {
                     self.queue
                         .push(start + self.slot_ms, SimEvent::SlotStart(slot + 1));
                 }
-                SimEvent::Tick(node) => {
-                    let now_ms = self.now_ms;
-                    self.input(node, Input::Tick { now_ms });
-                }
-                SimEvent::Deliver { to, from, message } => self.deliver(to, from, message),
+                SimEvent::Tick(_) | SimEvent::Deliver { .. } => {}
                 SimEvent::Workload => self.workload_round(),
                 SimEvent::Crash(node) => self.crash(node),
                 SimEvent::Restart(node) => self.restart(node),
@@ -302,6 +398,58 @@ impl<P: Preset> Simulation<P> {
             }
         }
         self.finish();
+    }
+
+    /// Runs a window of node-local events: each node its own events in order, the nodes in
+    /// parallel; then every effect (trace records, outputs) in (time, sequence) order.
+    fn run_window(&mut self, window: Vec<crate::queue::Scheduled<SimEvent>>) {
+        let mut per_node: Vec<Vec<crate::queue::Scheduled<SimEvent>>> =
+            (0..self.nodes.len()).map(|_| Vec::new()).collect();
+        for event in window {
+            let node = match &event.event {
+                SimEvent::Tick(node) => *node,
+                SimEvent::Deliver { to, .. } => *to,
+                _ => continue,
+            };
+            if let Some(list) = per_node.get_mut(node) {
+                list.push(event);
+            }
+        }
+        let mut effects: Vec<Effect> = self
+            .nodes
+            .par_iter_mut()
+            .zip(per_node)
+            .enumerate()
+            .flat_map_iter(|(index, (sim, events))| {
+                events
+                    .into_iter()
+                    .map(|event| run_local(index, sim, event))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        effects.sort_by_key(|e| (e.time_ms, e.seq));
+        for effect in effects {
+            self.now_ms = effect.time_ms;
+            if effect.dropped {
+                self.dropped_down += 1;
+                continue;
+            }
+            if let Some((from, kind, bytes)) = &effect.delivered {
+                self.trace.message(
+                    effect.time_ms,
+                    *from as u64,
+                    effect.node as u64,
+                    kind,
+                    bytes,
+                );
+            }
+            self.dispatch(effect.node, effect.outputs);
+        }
+    }
+
+    /// Node `index`, if it is up (for tests and tools that inspect a finished run).
+    pub fn node(&self, index: usize) -> Option<&Node<P>> {
+        self.nodes.get(index).and_then(|n| n.node.as_ref())
     }
 
     pub(crate) fn events_processed(&self) -> u64 {
@@ -364,41 +512,6 @@ impl<P: Preset> Simulation<P> {
             self.queue
                 .push(self.now_ms + delay, SimEvent::Deliver { to, from, message });
         }
-    }
-
-    fn deliver(&mut self, to: usize, from: usize, message: Message) {
-        if self.nodes[to].live().is_none() {
-            self.dropped_down += 1;
-            return;
-        }
-        let (kind, bytes) = match &message {
-            Message::Gossip(topic, bytes) => (topic.to_string(), bytes),
-            Message::Request(_, protocol, bytes) => (format!("req:{}", protocol.name()), bytes),
-            Message::Response(_, protocol, bytes) => (format!("resp:{}", protocol.name()), bytes),
-        };
-        self.trace
-            .message(self.now_ms, from as u64, to as u64, &kind, bytes);
-        let peer = from as u64;
-        let input = match message {
-            Message::Gossip(topic, bytes) => Input::Gossip {
-                from: peer,
-                topic,
-                bytes,
-            },
-            Message::Request(id, protocol, bytes) => Input::Request {
-                from: peer,
-                id,
-                protocol,
-                bytes,
-            },
-            Message::Response(id, protocol, bytes) => Input::Response {
-                from: peer,
-                id,
-                protocol,
-                bytes,
-            },
-        };
-        self.input(to, input);
     }
 
     fn on_event(&mut self, node: usize, event: Event) {
@@ -571,6 +684,16 @@ impl<P: Preset> Simulation<P> {
 
     fn finish(&mut self) {
         self.run_checks();
+        for (index, sim) in self.nodes.iter().enumerate() {
+            if self.observer.nodes.len() <= index {
+                self.observer.nodes.resize(index + 1, Default::default());
+            }
+            if let Some(node) = sim.node.as_ref() {
+                let status = node.status();
+                self.observer.nodes[index].final_head_slot = Some(status.head_slot);
+                self.observer.nodes[index].final_finalized_epoch = Some(status.finalized.epoch);
+            }
+        }
         let observer = self.observer.node;
         if let Some(node) = self.nodes[observer].node.as_ref() {
             self.checks.check_receipts(node);

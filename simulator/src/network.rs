@@ -146,6 +146,22 @@ impl NetworkModel {
         self.links.get(&(from, to)).unwrap_or(&self.latency)
     }
 
+    /// A lower bound of every delay this network can draw, in whole ms (at least 1): the
+    /// engine's lookahead — nothing a node sends at `t` arrives before `t + min_delay_ms()`.
+    pub fn min_delay_ms(&self) -> u64 {
+        let bound = |model: &LatencyModel| match *model {
+            LatencyModel::Constant { ms } => ms,
+            LatencyModel::Uniform { min_ms, .. } => min_ms,
+            LatencyModel::LogNormal { .. } => 0.0,
+        };
+        let lowest = self
+            .links
+            .values()
+            .map(bound)
+            .fold(bound(&self.latency), f64::min);
+        (lowest.floor().max(1.0)) as u64
+    }
+
     /// What happened to the messages asked about so far.
     pub fn counters(&self) -> NetworkCounters {
         self.counters

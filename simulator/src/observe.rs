@@ -9,6 +9,22 @@ use consensus::Preset;
 use shard::types::Address;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// What one node did during the run (every node, not only the observer).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeStats {
+    /// Slots in which the node's validators attested.
+    pub attested_slots: Vec<Slot>,
+    /// Beacon blocks it proposed.
+    pub proposed: u64,
+    /// Shard blocks it proposed.
+    pub shard_proposed: u64,
+    /// Signatures slashing protection refused.
+    pub signing_refused: u64,
+    /// Its head slot and finalized epoch at the end (none if it was down).
+    pub final_head_slot: Option<Slot>,
+    pub final_finalized_epoch: Option<u64>,
+}
+
 /// Measurements of one run.
 #[derive(Debug, Default)]
 pub struct Observer {
@@ -35,6 +51,8 @@ pub struct Observer {
     pub transactions_per_shard: Vec<u64>,
     pub missed_beacon_slots: u64,
     pub missed_shard_slots: u64,
+    /// Per node.
+    pub nodes: Vec<NodeStats>,
     spe: u64,
 }
 
@@ -52,6 +70,19 @@ impl Observer {
     }
 
     pub fn on_event(&mut self, node: usize, slot: Slot, now_ms: u64, event: &Event) {
+        if self.nodes.len() <= node {
+            self.nodes.resize(node + 1, NodeStats::default());
+        }
+        let stats = &mut self.nodes[node];
+        match event {
+            Event::Attested { slot, .. } if stats.attested_slots.last() != Some(slot) => {
+                stats.attested_slots.push(*slot);
+            }
+            Event::Proposed { .. } => stats.proposed += 1,
+            Event::ShardProposed { .. } => stats.shard_proposed += 1,
+            Event::SigningRefused { .. } => stats.signing_refused += 1,
+            _ => {}
+        }
         if node != self.node {
             return;
         }

@@ -15,6 +15,8 @@ pub struct RunResult {
     pub slots: Vec<SlotRow>,
     pub shards: Vec<ShardSlotRow>,
     pub scenario: Scenario,
+    /// What each node did.
+    pub nodes: Vec<crate::observe::NodeStats>,
 }
 
 impl RunResult {
@@ -181,6 +183,7 @@ impl<P: Preset> Simulation<P> {
             slots: o.slot_rows.clone(),
             shards: o.shard_rows.clone(),
             scenario: self.scenario.clone(),
+            nodes: o.nodes.clone(),
         }
     }
 }

@@ -45,30 +45,38 @@ fn key(tx: &Transaction) -> TransactionBytes {
 
 impl TransactionVerifier for SharedVerifier {
     fn first_invalid(&self, transactions: &[Transaction]) -> Option<usize> {
-        let Ok(mut memo) = self.memo.lock() else {
-            return shard::signatures::first_invalid_signature(transactions);
-        };
+        // The lock is never held while verifying: nodes verify in parallel, and a thread
+        // waiting inside a batch may run another node's work.
         let keys: Vec<TransactionBytes> = transactions.iter().map(key).collect();
-        let unknown: Vec<usize> = (0..transactions.len())
-            .filter(|i| !memo.valid.contains(&keys[*i]))
-            .collect();
+        let (unknown, senders) = {
+            let Ok(mut memo) = self.memo.lock() else {
+                return shard::signatures::first_invalid_signature(transactions);
+            };
+            let unknown: Vec<usize> = (0..transactions.len())
+                .filter(|i| !memo.valid.contains(&keys[*i]))
+                .collect();
+            let senders: Vec<Option<VerifyingKey>> = unknown
+                .iter()
+                .map(|i| {
+                    let from = transactions[*i].from.0;
+                    *memo
+                        .keys
+                        .entry(from)
+                        .or_insert_with(|| VerifyingKey::from_bytes(&from).ok())
+                })
+                .collect();
+            (unknown, senders)
+        };
         if unknown.is_empty() {
             return None;
         }
         let batch: Vec<Transaction> = unknown.iter().map(|i| transactions[*i].clone()).collect();
-        let senders: Vec<Option<VerifyingKey>> = batch
-            .iter()
-            .map(|tx| {
-                *memo
-                    .keys
-                    .entry(tx.from.0)
-                    .or_insert_with(|| VerifyingKey::from_bytes(&tx.from.0).ok())
-            })
-            .collect();
         let bad = first_invalid_signature_with_keys(&batch, &senders);
         let valid_until = bad.unwrap_or(unknown.len());
-        for i in &unknown[..valid_until] {
-            memo.valid.insert(keys[*i]);
+        if let Ok(mut memo) = self.memo.lock() {
+            for i in &unknown[..valid_until] {
+                memo.valid.insert(keys[*i]);
+            }
         }
         bad.map(|b| unknown[b])
     }

@@ -8,13 +8,15 @@ use ed25519_dalek::SigningKey;
 use rayon::prelude::*;
 use shard::genesis::{genesis_keys, GenesisError};
 use shard::transaction::address_of;
+use shard::types::compute_home_shard;
 use shard::types::Address;
 use shard::Transaction;
 use std::collections::BTreeMap;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
 
 /// One shard's senders.
 struct ShardAccounts {
-    keys: Vec<SigningKey>,
     addresses: Vec<Address>,
     nonces: Vec<u64>,
     /// The next sender (round robin keeps every sender's pending chain short).
@@ -27,6 +29,10 @@ struct ShardAccounts {
 pub struct Workload {
     spec: WorkloadSpec,
     shards: Vec<ShardAccounts>,
+    /// Every shard's signing keys, shared with the signing jobs.
+    keys: Arc<Vec<Vec<SigningKey>>>,
+    /// The next round, being signed on the thread pool while the simulation goes on.
+    next: Option<Receiver<Vec<Vec<Transaction>>>>,
     rng: SimRng,
     /// `(from, nonce)` -> submission time (ms), for cross-shard transfers.
     pub submitted_cross: BTreeMap<(Address, u64), u64>,
@@ -41,22 +47,24 @@ impl Workload {
             .into_par_iter()
             .map(|shard| genesis_keys(shard, active_shards, spec.accounts_per_shard))
             .collect::<Result<_, _>>()?;
-        let shards = keys
+        let keys: Vec<Vec<SigningKey>> = keys
             .into_iter()
-            .map(|keys| {
-                let keys: Vec<SigningKey> = keys.into_iter().map(|(_, k)| k).collect();
-                ShardAccounts {
-                    addresses: keys.iter().map(address_of).collect(),
-                    nonces: vec![0; keys.len()],
-                    keys,
-                    next: 0,
-                    carry: 0.0,
-                }
+            .map(|keys| keys.into_iter().map(|(_, k)| k).collect())
+            .collect();
+        let shards = keys
+            .iter()
+            .map(|keys: &Vec<SigningKey>| ShardAccounts {
+                addresses: keys.iter().map(address_of).collect(),
+                nonces: vec![0; keys.len()],
+                next: 0,
+                carry: 0.0,
             })
             .collect();
         Ok(Self {
             spec: spec.clone(),
             shards,
+            keys: Arc::new(keys),
+            next: None,
             rng,
             submitted_cross: BTreeMap::new(),
             submitted_total: 0,
@@ -64,8 +72,62 @@ impl Workload {
         })
     }
 
-    /// The transfers of one round of `interval_ms` at `now_ms`, signed, grouped per shard.
+    /// The genesis states of every shard from the keys this workload derived (the same states
+    /// as `shard::genesis_states`, without grinding the keys twice).
+    pub fn genesis_states(&self) -> Result<Vec<shard::ShardState>, GenesisError> {
+        let count = self.keys.len() as u64;
+        let balance = self.spec.account_balance;
+        self.keys
+            .par_iter()
+            .enumerate()
+            .map(|(shard, keys)| {
+                let keys: Vec<(u64, SigningKey)> = keys.iter().map(|k| (0, k.clone())).collect();
+                shard::genesis::genesis_state_from_keys(shard as u64, count, &keys, balance)
+            })
+            .collect()
+    }
+
+    /// The transfers to submit now (signed, grouped per shard): the round prepared at the
+    /// previous call. It then prepares the next round (`interval_ms` worth) and signs it on
+    /// the thread pool while the simulation goes on. The transfers, their order and their
+    /// signatures do not depend on the timing; the first call submits nothing.
     pub fn round(&mut self, now_ms: u64, interval_ms: u64) -> Vec<Vec<Transaction>> {
+        let ready = match self.next.take() {
+            Some(receiver) => receiver.recv().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        for (shard, txs) in ready.iter().enumerate() {
+            for tx in txs {
+                if compute_home_shard(&tx.to, self.shards.len() as u64) != shard as u64 {
+                    self.submitted_cross.insert((tx.from, tx.nonce), now_ms);
+                    self.submitted_cross_total += 1;
+                }
+                self.submitted_total += 1;
+            }
+        }
+        let unsigned = self.prepare(interval_ms);
+        let keys = Arc::clone(&self.keys);
+        let (sender, receiver) = channel();
+        // Its own thread, not the shared pool: the nodes' batch verifications must not queue
+        // behind it.
+        std::thread::spawn(move || {
+            let signed: Vec<Vec<Transaction>> = unsigned
+                .into_iter()
+                .enumerate()
+                .map(|(shard, txs)| {
+                    txs.into_iter()
+                        .map(|(sender, tx)| tx.sign(&keys[shard][sender]))
+                        .collect()
+                })
+                .collect();
+            let _ = sender.send(signed);
+        });
+        self.next = Some(receiver);
+        ready
+    }
+
+    /// The unsigned transfers of one round, with their senders' positions.
+    fn prepare(&mut self, interval_ms: u64) -> Vec<Vec<(usize, Transaction)>> {
         let shard_count = self.shards.len();
         let mut unsigned: Vec<Vec<(usize, Transaction)>> = Vec::with_capacity(shard_count);
         for shard in 0..shard_count {
@@ -76,10 +138,10 @@ impl Workload {
             let mut txs = Vec::with_capacity(count);
             for _ in 0..count {
                 let accounts = &self.shards[shard];
-                if accounts.keys.is_empty() {
+                if accounts.addresses.is_empty() {
                     break;
                 }
-                let sender = accounts.next % accounts.keys.len();
+                let sender = accounts.next % accounts.addresses.len();
                 let cross = shard_count > 1 && self.rng.bernoulli(self.spec.cross_shard);
                 let to_shard = if cross {
                     let other = self.rng.range_u64(0, shard_count as u64 - 1) as usize;
@@ -108,25 +170,10 @@ impl Workload {
                     self.spec.fee,
                     nonce,
                 );
-                if cross {
-                    self.submitted_cross.insert((tx.from, nonce), now_ms);
-                    self.submitted_cross_total += 1;
-                }
-                self.submitted_total += 1;
                 txs.push((sender, tx));
             }
             unsigned.push(txs);
         }
-        // Signing dominates: done in parallel, results in order.
-        let shards = &self.shards;
         unsigned
-            .into_iter()
-            .enumerate()
-            .map(|(shard, txs)| {
-                txs.into_par_iter()
-                    .map(|(sender, tx)| tx.sign(&shards[shard].keys[sender]))
-                    .collect()
-            })
-            .collect()
     }
 }

@@ -28,12 +28,15 @@ struct Claim {
 pub struct CrosslinkBook {
     /// Data this node built, by data root.
     data: BTreeMap<Root, Arc<ShardCrosslinkData>>,
+    /// The block each known crosslink leaves its shard chain at, by data root.
+    tips: BTreeMap<Root, Root>,
     /// Data roots recorded by a finalized beacon state, per shard.
     finalized: BTreeSet<(Shard, Root)>,
     /// Crosslinks already handled (receipts indexed).
     indexed: BTreeSet<(Shard, Root)>,
-    /// Per destination shard: `(source_shard, index)` -> claim.
-    claimable: BTreeMap<Shard, BTreeMap<(Shard, u64), Claim>>,
+    /// Per destination shard: `(source_shard, index, data_root)` -> claim. Forks of a source
+    /// shard may number different receipts alike: each crosslink's claims are kept apart.
+    claimable: BTreeMap<Shard, BTreeMap<(Shard, u64, Root), Claim>>,
 }
 
 /// The slot range a crosslink covers: the blocks of epochs `start_epoch .. end_epoch`.
@@ -44,21 +47,24 @@ pub fn crosslink_slots(crosslink: &Crosslink, slots_per_epoch: u64) -> (Slot, Sl
     )
 }
 
-/// `ShardCrosslinkData` of `chain` from `tip` for `start_slot .. end_slot`.
+/// `ShardCrosslinkData` of `chain` from `tip` for `start_slot .. end_slot`, with the block the
+/// data leaves the chain at (the last one before `end_slot`).
 pub fn build_crosslink_data(
     chain: &ShardChain,
     tip: &Root,
     start_slot: Slot,
     end_slot: Slot,
-) -> Option<ShardCrosslinkData> {
-    let (blocks, head_state_root) = chain.chain_range(tip, start_slot, end_slot);
-    ShardCrosslinkData::new(
+) -> Option<(ShardCrosslinkData, Root)> {
+    let (blocks, last) = chain.chain_range_with_last(tip, start_slot, end_slot);
+    let last = last?;
+    let data = ShardCrosslinkData::new(
         chain.shard(),
         start_slot,
         end_slot,
         blocks.iter().map(|e| e.root).collect(),
-        head_state_root,
-    )
+        last.state_root,
+    )?;
+    Some((data, last.root))
 }
 
 impl CrosslinkBook {
@@ -66,11 +72,18 @@ impl CrosslinkBook {
         Self::default()
     }
 
-    /// Remembers data this node built (when attesting or checking a crosslink).
-    pub fn remember(&mut self, data: ShardCrosslinkData) -> Root {
+    /// Remembers data this node built (when attesting or checking a crosslink) and the block
+    /// it leaves the chain at.
+    pub fn remember(&mut self, data: ShardCrosslinkData, tip: Root) -> Root {
         let root = data.root();
         self.data.entry(root).or_insert_with(|| Arc::new(data));
+        self.tips.entry(root).or_insert(tip);
         root
+    }
+
+    /// The block the crosslink with `data_root` leaves its shard chain at, if known.
+    pub fn tip(&self, data_root: &Root) -> Option<Root> {
+        self.tips.get(data_root).copied()
     }
 
     pub fn data(&self, root: &Root) -> Option<&Arc<ShardCrosslinkData>> {
@@ -112,7 +125,7 @@ impl CrosslinkBook {
             for (receipt_position, receipt) in entry.outgoing.iter().enumerate() {
                 let destination = compute_home_shard(&receipt.to, active_shard_count);
                 self.claimable.entry(destination).or_default().insert(
-                    (receipt.source_shard, receipt.index),
+                    (receipt.source_shard, receipt.index, *data_root),
                     Claim {
                         data_root: *data_root,
                         block_position,
@@ -148,15 +161,16 @@ impl CrosslinkBook {
         let Some(claims) = self.claimable.get_mut(&destination) else {
             return Vec::new();
         };
-        claims.retain(|(source, index), _| !state.is_receipt_credited(*source, *index));
+        claims.retain(|(source, index, _), _| !state.is_receipt_credited(*source, *index));
         // Group the chosen claims by source block so each block's receipt tree is built once.
         let mut chosen: BTreeMap<(Shard, Root, usize), Vec<(u64, usize)>> = BTreeMap::new();
         let mut count = 0;
-        for ((source, index), claim) in claims.iter() {
+        let mut taken: std::collections::BTreeSet<(Shard, u64)> = Default::default();
+        for ((source, index, _), claim) in claims.iter() {
             if count >= max {
                 break;
             }
-            if !accepts(*source, &claim.data_root) {
+            if !accepts(*source, &claim.data_root) || !taken.insert((*source, *index)) {
                 continue;
             }
             chosen

@@ -329,15 +329,21 @@ impl<P: Preset> Node<P> {
             .unwrap_or_default();
         let start_epoch = parent.end_epoch;
         let end_epoch = epoch.min(start_epoch.saturating_add(P::MAX_EPOCHS_PER_CROSSLINK));
-        let chain = &self.shards[shard as usize];
-        let data_root = build_crosslink_data(
-            chain,
-            &chain.head_root(),
-            start_epoch * P::SLOTS_PER_EPOCH,
-            end_epoch * P::SLOTS_PER_EPOCH,
-        )
-        .map(|data| self.crosslinks.remember(data))
-        .unwrap_or_default();
+        // A node that does not know where the parent crosslink leaves the shard chain (it
+        // lacks those blocks) votes for no data: it must not crosslink another fork.
+        let data_root = if self.follows_crosslink(shard, &parent) {
+            let chain = &self.shards[shard as usize];
+            build_crosslink_data(
+                chain,
+                &chain.head_root(),
+                start_epoch * P::SLOTS_PER_EPOCH,
+                end_epoch * P::SLOTS_PER_EPOCH,
+            )
+            .map(|(data, tip)| self.crosslinks.remember(data, tip))
+            .unwrap_or_default()
+        } else {
+            Root::zero()
+        };
         AttestationData {
             beacon_block_root: self.head,
             source: state.current_justified_checkpoint.clone(),

@@ -147,7 +147,9 @@ impl<P: Preset> Node<P> {
                 if root == beacon_root {
                     self.request_blocks_by_root(from, vec![root]);
                 } else {
-                    let start = self.shards[shard as usize].head().slot.saturating_add(1);
+                    // From just after the latest crosslinked block this node knows: the
+                    // parent may be on another fork than the local head.
+                    let start = self.shard_sync_start(shard);
                     self.send(
                         from,
                         Request::ShardBlocksByRange(ShardBlocksByRange {

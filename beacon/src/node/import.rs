@@ -161,6 +161,9 @@ impl<P: Preset> Node<P> {
             }
             let _ = self.fork_choice.prune();
             self.op_pool.prune(finalized.epoch);
+            let finalized_slot = finalized.epoch * P::SLOTS_PER_EPOCH;
+            self.seen_shard_blocks
+                .retain(|(_, slot, _)| *slot + P::SLOTS_PER_EPOCH >= finalized_slot);
             self.shufflings.prune(finalized.epoch.saturating_sub(1));
             self.emit(Event::Finalized(finalized));
         }
@@ -205,8 +208,9 @@ impl<P: Preset> Node<P> {
     }
 
     /// New crosslinks in the head state: build or check their data, index their receipts,
-    /// report them.
-    fn follow_crosslinks(&mut self) {
+    /// report them. A crosslink over blocks this node does not hold makes it ask its peers for
+    /// that range (once per crosslink).
+    pub(super) fn follow_crosslinks(&mut self) {
         let Some(state) = self.fork_choice.block_state(&self.head) else {
             return;
         };
@@ -227,9 +231,19 @@ impl<P: Preset> Node<P> {
             if self.crosslinks.data(&crosslink.data_root).is_none() {
                 let (start, end) = crosslink_slots(&crosslink, P::SLOTS_PER_EPOCH);
                 let chain = &self.shards[shard as usize];
-                if let Some(data) = build_crosslink_data(chain, &chain.head_root(), start, end) {
-                    if data.root() == crosslink.data_root {
-                        self.crosslinks.remember(data);
+                if let Some((data, tip)) =
+                    find_crosslink_data(chain, start, end, &crosslink.data_root)
+                {
+                    self.crosslinks.remember(data, tip);
+                } else if self.missing_crosslinks.insert((shard, crosslink.data_root)) {
+                    let peers: Vec<_> = self.peers.keys().copied().collect();
+                    for peer in peers {
+                        self.request_shard_range_from(
+                            peer,
+                            shard,
+                            start,
+                            end.saturating_sub(start),
+                        );
                     }
                 }
             }
@@ -255,18 +269,51 @@ impl<P: Preset> Node<P> {
         }
     }
 
-    /// The latest shard block the head state crosslinks for `shard`, if this node knows it.
+    /// Re-runs one shard's fork choice (after one of its blocks arrived).
+    fn update_shard_head(&mut self, shard: Shard) {
+        let anchor = self.shard_anchor(shard);
+        let blocks = &self.blocks;
+        let canonical = &self.canonical;
+        let genesis = self.genesis_root;
+        let is_canonical = |root: &Root| {
+            *root == genesis
+                || blocks
+                    .get(root)
+                    .is_some_and(|b| canonical.get(&b.slot) == Some(root))
+        };
+        let chain = &mut self.shards[shard as usize];
+        if chain.update_head(anchor, &is_canonical) {
+            chain.prune_mempool();
+            chain.prune_states(2 * P::SLOTS_PER_EPOCH, &[anchor]);
+        }
+    }
+
+    /// Where `shard`'s fork choice starts: the block the head state's crosslink of the shard
+    /// leaves the chain at (its previous crosslink's if the current one's data is not known
+    /// here yet), or genesis.
     pub(super) fn shard_anchor(&self, shard: Shard) -> Root {
         let Some(state) = self.fork_choice.block_state(&self.head) else {
             return GENESIS_PARENT;
         };
-        state
-            .current_crosslinks
-            .get(shard as usize)
-            .and_then(|c| self.crosslinks.data(&c.data_root))
-            .and_then(|d| d.block_roots.last().copied())
-            .filter(|r| self.shards[shard as usize].contains(r))
+        let chain = &self.shards[shard as usize];
+        [&state.current_crosslinks, &state.previous_crosslinks]
+            .into_iter()
+            .filter_map(|crosslinks| crosslinks.get(shard as usize))
+            .filter_map(|c| self.crosslinks.tip(&c.data_root))
+            .find(|tip| chain.contains(tip))
             .unwrap_or(GENESIS_PARENT)
+    }
+
+    /// Whether this node can attest to `shard`'s next crosslink: it knows where the current
+    /// one leaves the chain, and its shard head descends from there.
+    pub(super) fn follows_crosslink(&self, shard: Shard, parent: &consensus::Crosslink) -> bool {
+        if parent.data_root == Root::zero() {
+            return true;
+        }
+        let chain = &self.shards[shard as usize];
+        self.crosslinks
+            .tip(&parent.data_root)
+            .is_some_and(|tip| chain.is_ancestor(&tip, &chain.head_root()))
     }
 
     /// The first slot to ask a peer for when catching up on `shard`.
@@ -333,9 +380,11 @@ impl<P: Preset> Node<P> {
                 "shard block: shard {shard} is not below the active shard count {asc}"
             )));
         }
-        let root = block.signing_root();
+        // Seen before? (By its signature, which commits to the block, instead of hashing
+        // every transaction for the root.)
         let chain = &self.shards[shard as usize];
-        if chain.contains(&root) {
+        let seen_key = (shard, block.slot, block.signature);
+        if self.seen_shard_blocks.contains(&seen_key) {
             return Err(ImportError::Ignored("shard block already known".into()));
         }
         if !self.fork_choice.contains_block(&block.beacon_block_root) {
@@ -402,6 +451,7 @@ impl<P: Preset> Node<P> {
         };
         let outcome = process_shard_block(&mut state, &block, &check, &context)
             .map_err(|e| ImportError::Invalid(format!("shard block: {e}")))?;
+        let root = outcome.block_root;
         self.record_shard_block(block, outcome, state);
         Ok(root)
     }
@@ -416,6 +466,8 @@ impl<P: Preset> Node<P> {
         let shard = block.shard;
         let root = outcome.block_root;
         let asc = self.chain.active_shard_count;
+        self.seen_shard_blocks
+            .insert((shard, block.slot, block.signature));
         // Which transaction made which receipt: cross-shard transactions in order.
         let mut receipts = outcome.outgoing_receipts.iter();
         let mut sent = Vec::new();
@@ -447,9 +499,21 @@ impl<P: Preset> Node<P> {
             sent,
             credited,
         });
+        let header = block.header_with(outcome.body_root);
+        let extends_head = block.parent_root == self.shards[shard as usize].head_root()
+            && (block.beacon_block_root == self.genesis_root
+                || self.blocks.get(&block.beacon_block_root).is_some_and(|b| {
+                    self.canonical.get(&b.slot) == Some(&block.beacon_block_root)
+                }));
         let chain = &mut self.shards[shard as usize];
-        chain.insert(block, root, state, outcome.outgoing_receipts);
-        self.update_shard_heads();
+        chain.insert(block, header, root, state, outcome.outgoing_receipts);
+        if extends_head {
+            // The longest chain grew by this block: no need to search the tree.
+            chain.set_head(root);
+            chain.prune_mempool();
+        } else {
+            self.update_shard_head(shard);
+        }
         self.release_shard_blocks(&root);
     }
 
@@ -554,4 +618,27 @@ impl<P: Preset> Node<P> {
         self.update_head();
         Ok(())
     }
+}
+
+/// The `ShardCrosslinkData` of `start .. end` whose root is `data_root`, from whichever fork of
+/// `chain` it was built on: the head's first, then every block in the range as a tip (after a
+/// partition the beacon chain may have crosslinked another fork than the local head).
+fn find_crosslink_data(
+    chain: &super::shard_chain::ShardChain,
+    start: Slot,
+    end: Slot,
+    data_root: &Root,
+) -> Option<(shard::ShardCrosslinkData, Root)> {
+    let head = chain.head_root();
+    let mut tips = vec![head];
+    let mut in_range: Vec<(Slot, Root)> = chain
+        .entries()
+        .filter(|e| e.slot >= start && e.slot < end && e.root != head)
+        .map(|e| (e.slot, e.root))
+        .collect();
+    in_range.sort_by(|a, b| b.cmp(a));
+    tips.extend(in_range.into_iter().take(256).map(|(_, r)| r));
+    tips.into_iter()
+        .filter_map(|tip| build_crosslink_data(chain, &tip, start, end))
+        .find(|(data, _)| data.root() == *data_root)
 }

@@ -123,6 +123,11 @@ pub struct Node<P: Preset> {
     /// Beacon blocks waiting for their parent, by parent root.
     pending_blocks: BTreeMap<Root, Vec<Arc<BeaconBlock>>>,
     shards: Vec<ShardChain>,
+    /// Crosslinks whose data this node could not build, already asked for.
+    missing_crosslinks: std::collections::BTreeSet<(Shard, Root)>,
+    /// Shard blocks imported, by `(shard, slot, signature)` (pruned with finality).
+    seen_shard_blocks:
+        std::collections::BTreeSet<(Shard, Slot, consensus::primitives::BlsSignatureBytes)>,
     /// Shard blocks waiting for a parent or a beacon block, by the missing root.
     pending_shard_blocks: BTreeMap<Root, Vec<Arc<ShardBlock>>>,
     crosslinks: CrosslinkBook,
@@ -196,6 +201,8 @@ impl<P: Preset> Node<P> {
             pending_blocks: BTreeMap::new(),
             shards,
             pending_shard_blocks: BTreeMap::new(),
+            seen_shard_blocks: Default::default(),
+            missing_crosslinks: Default::default(),
             crosslinks: CrosslinkBook::new(),
             op_pool: OpPool::new(),
             store,
@@ -327,6 +334,11 @@ impl<P: Preset> Node<P> {
         self.fork_choice
             .checkpoint_state(&self.finalized)
             .or_else(|| self.fork_choice.block_state(&self.finalized.root))
+    }
+
+    /// The crosslink data this node built for `data_root`, if any.
+    pub fn crosslink_data(&self, data_root: &Root) -> Option<&shard::ShardCrosslinkData> {
+        self.crosslinks.data(data_root).map(|d| d.as_ref())
     }
 
     /// Transactions waiting in `shard`'s mempool.

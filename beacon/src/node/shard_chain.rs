@@ -150,6 +150,7 @@ impl ShardChain {
     pub fn insert(
         &mut self,
         block: Arc<ShardBlock>,
+        header: ShardBlockHeader,
         root: Root,
         state: ShardState,
         outgoing: Vec<Receipt>,
@@ -159,7 +160,7 @@ impl ShardChain {
         };
         let height = parent.height.saturating_add(1);
         let entry = ShardEntry {
-            header: Some(block.header()),
+            header: Some(header),
             root,
             parent: block.parent_root,
             slot: block.slot,
@@ -173,6 +174,14 @@ impl ShardChain {
         self.children.entry(entry.parent).or_default().push(root);
         self.entries.insert(root, entry);
         true
+    }
+
+    /// Makes `root` the head (the caller knows it is the fork choice's answer: it extends the
+    /// head and points at a canonical beacon block).
+    pub fn set_head(&mut self, root: Root) {
+        if self.entries.contains_key(&root) {
+            self.head = root;
+        }
     }
 
     /// Shard fork choice (design 3.2): from `anchor` (the latest crosslinked block this node
@@ -206,16 +215,28 @@ impl ShardChain {
         changed
     }
 
-    /// The blocks of the head's chain with `start <= slot < end`, oldest first, and the state
+    /// The blocks of `tip`'s chain with `start <= slot < end`, oldest first, and the state
     /// root after the last block before `end` (what `ShardCrosslinkData` commits to).
     pub fn chain_range(&self, tip: &Root, start: Slot, end: Slot) -> (Vec<&ShardEntry>, Root) {
+        let (blocks, last) = self.chain_range_with_last(tip, start, end);
+        (blocks, last.map(|e| e.state_root).unwrap_or_default())
+    }
+
+    /// [`Self::chain_range`] with the last entry before `end` itself (genesis included): the
+    /// block a crosslink over this range leaves the chain at.
+    pub fn chain_range_with_last(
+        &self,
+        tip: &Root,
+        start: Slot,
+        end: Slot,
+    ) -> (Vec<&ShardEntry>, Option<&ShardEntry>) {
         let mut blocks = Vec::new();
-        let mut head_state_root = None;
+        let mut last = None;
         let mut at = *tip;
         while let Some(entry) = self.entries.get(&at) {
             if entry.slot < end || entry.root == GENESIS_PARENT {
-                if head_state_root.is_none() {
-                    head_state_root = Some(entry.state_root);
+                if last.is_none() {
+                    last = Some(entry);
                 }
                 if entry.slot < start || entry.root == GENESIS_PARENT {
                     break;
@@ -228,7 +249,7 @@ impl ShardChain {
             at = entry.parent;
         }
         blocks.reverse();
-        (blocks, head_state_root.unwrap_or_default())
+        (blocks, last)
     }
 
     /// The canonical chain's blocks with `start <= slot < start + count`, oldest first.

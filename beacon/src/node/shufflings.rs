@@ -1,12 +1,13 @@
 //! Committee shufflings a node needs again and again (duties, gossip checks, shard
 //! proposers), each computed once.
 //!
-//! A shuffling is keyed by `(epoch, seed, start_shard)`: v0.8.4's `get_seed` commits to the
-//! epoch's active index root, so two states that agree on the key agree on the shuffling, and
-//! one cache serves every fork.
+//! A shuffling is keyed by its epoch and seed, and by the state's current epoch, seed and
+//! `start_shard`: v0.8.4's `get_seed` commits to an epoch's active index root, so two states
+//! that agree on the key agree on the active sets and the start shard, hence on the shuffling;
+//! one cache serves every fork without recounting the registry for `get_start_shard`.
 
 use consensus::accessors::{get_current_epoch, get_seed};
-use consensus::committees::{get_start_shard, EpochShuffling};
+use consensus::committees::EpochShuffling;
 use consensus::errors::Error as ConsensusError;
 use consensus::primitives::{Epoch, Root, Shard, Slot};
 use consensus::{BeaconState, ChainConfig, Preset};
@@ -14,10 +15,14 @@ use shard::committee::ShufflingSource;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Shufflings by `(epoch, seed, start_shard)`.
+/// The cache key: the epoch and its seed, and what `get_start_shard` reads besides the
+/// registry: the state's current epoch, its seed and its `start_shard`.
+type Key = (Epoch, Root, Epoch, Root, Shard);
+
+/// Shufflings by [`Key`].
 #[derive(Clone, Debug, Default)]
 pub struct Shufflings {
-    cache: BTreeMap<(Epoch, Root, Shard), Arc<EpochShuffling>>,
+    cache: BTreeMap<Key, Arc<EpochShuffling>>,
 }
 
 /// The shufflings a shard committee walk may look at, newest first.
@@ -41,13 +46,19 @@ impl Shufflings {
         epoch: Epoch,
         config: &ChainConfig,
     ) -> Result<Arc<EpochShuffling>, ConsensusError> {
-        let seed = get_seed(state, epoch);
-        let start = get_start_shard(state, epoch, config)?;
-        if let Some(found) = self.cache.get(&(epoch, seed, start)) {
+        let current = get_current_epoch(state);
+        let key = (
+            epoch,
+            get_seed(state, epoch),
+            current,
+            get_seed(state, current),
+            state.start_shard,
+        );
+        if let Some(found) = self.cache.get(&key) {
             return Ok(found.clone());
         }
         let shuffling = Arc::new(EpochShuffling::new(state, epoch, config)?);
-        self.cache.insert((epoch, seed, start), shuffling.clone());
+        self.cache.insert(key, shuffling.clone());
         Ok(shuffling)
     }
 
@@ -76,7 +87,7 @@ impl Shufflings {
 
     /// Forgets shufflings of epochs before `epoch`.
     pub fn prune(&mut self, epoch: Epoch) {
-        self.cache.retain(|(e, _, _), _| *e >= epoch);
+        self.cache.retain(|(e, ..), _| *e >= epoch);
     }
 }
 

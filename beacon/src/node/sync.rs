@@ -216,7 +216,18 @@ impl<P: Preset> Node<P> {
         if start > self.current_slot() {
             return;
         }
-        let count = MAX_REQUEST_BLOCKS;
+        self.request_shard_range_from(peer, shard, start, MAX_REQUEST_BLOCKS);
+    }
+
+    /// Asks `peer` for its canonical blocks of `shard` in `start .. start + count`.
+    pub(super) fn request_shard_range_from(
+        &mut self,
+        peer: PeerId,
+        shard: u64,
+        start: Slot,
+        count: u64,
+    ) {
+        let count = count.clamp(1, MAX_REQUEST_BLOCKS);
         self.send(
             peer,
             Request::ShardBlocksByRange(ShardBlocksByRange {
