@@ -46,7 +46,28 @@ pub fn state_transition_cached<P: Preset>(
     crypto: Crypto,
     cache: &mut TransitionCache,
 ) -> Result<(), TransitionError> {
-    let mut post = state.clone();
+    let post = state_transition_owned(
+        state.clone(),
+        block,
+        validate_state_root,
+        config,
+        crypto,
+        cache,
+    )?;
+    *state = post;
+    Ok(())
+}
+
+/// [`state_transition_cached`] on a state the caller gives away (no copy is made): the
+/// post-state, or the error (the state is then dropped).
+pub fn state_transition_owned<P: Preset>(
+    mut post: BeaconState<P>,
+    block: &BeaconBlock,
+    validate_state_root: bool,
+    config: &ChainConfig,
+    crypto: Crypto,
+    cache: &mut TransitionCache,
+) -> Result<BeaconState<P>, TransitionError> {
     // Process slots (including those with no blocks) since the block.
     process_slots_cached(&mut post, block.slot, config, &mut cache.state_roots)?;
     // Process the block.
@@ -66,6 +87,5 @@ pub fn state_transition_cached<P: Preset>(
             });
         }
     }
-    *state = post;
-    Ok(())
+    Ok(post)
 }

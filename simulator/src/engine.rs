@@ -216,6 +216,7 @@ impl<P: Preset> Simulation<P> {
             &scenario.workload,
             chain.active_shard_count,
             root_rng.fork("workload"),
+            crypto.is_fake(),
         )
         .map_err(|e| SimError::Genesis(e.to_string()))?;
         let shards = workload
@@ -226,7 +227,10 @@ impl<P: Preset> Simulation<P> {
             shards: Arc::new(shards),
             accounts,
         };
-        let verifier = Arc::new(SharedVerifier::default());
+        let verifier: Arc<dyn beacon::node::TransactionVerifier> = match crypto {
+            Crypto::Real => Arc::new(SharedVerifier::default()),
+            Crypto::Fake => Arc::new(beacon::node::FakeTransactionVerifier::fake_for_simulation()),
+        };
         let mut nodes = Vec::new();
         for (index, range) in scenario.validator_ranges().into_iter().enumerate() {
             let validators = range.map(|v| (v, interop_secret_key(v))).collect();

@@ -17,7 +17,7 @@ use super::votes::VoteTracker;
 use crate::attesting::{get_indexed_attestation, is_valid_indexed_attestation};
 use crate::slots::process_slots_cached;
 use crate::state_root::state_root;
-use crate::transition::{state_transition_cached, TransitionCache};
+use crate::transition::{state_transition_owned, TransitionCache};
 use consensus::accessors::{get_current_epoch, is_active_validator};
 use consensus::bls::Crypto;
 use consensus::committees::get_attestation_data_slot;
@@ -283,9 +283,8 @@ impl<P: Preset> ForkChoice<P> {
             });
         }
         // 5. The state transition (state root not checked).
-        let mut state = pre.clone();
-        state_transition_cached(
-            &mut state,
+        let state = state_transition_owned(
+            pre.clone(),
             block,
             false,
             &self.config,

@@ -28,6 +28,24 @@ impl TransactionVerifier for DirectTransactionVerifier {
     }
 }
 
+/// Accepts every transaction signature without looking: the transaction side of
+/// `Crypto::Fake`, for very large simulations only (reports say FAKE CRYPTO).
+#[derive(Clone, Copy, Debug)]
+pub struct FakeTransactionVerifier(());
+
+impl FakeTransactionVerifier {
+    /// The only way to obtain it, named like [`consensus::bls::Crypto::fake_for_simulation`].
+    pub fn fake_for_simulation() -> Self {
+        Self(())
+    }
+}
+
+impl TransactionVerifier for FakeTransactionVerifier {
+    fn first_invalid(&self, _transactions: &[Transaction]) -> Option<usize> {
+        None
+    }
+}
+
 /// The genesis a node starts from: the beacon state and every shard's state.
 #[derive(Clone, Debug)]
 pub struct Genesis<P: Preset> {

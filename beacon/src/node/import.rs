@@ -127,6 +127,9 @@ impl<P: Preset> Node<P> {
         };
         if head != self.head {
             let reorg_depth = self.set_canonical(head);
+            if reorg_depth > 0 {
+                self.beacon_reorganised = true;
+            }
             self.head = head;
             let (slot, state_root) = match self.blocks.get(&head) {
                 Some(b) => (b.slot, b.state_root),
@@ -324,25 +327,22 @@ impl<P: Preset> Node<P> {
             .map_or(1, |e| e.slot.saturating_add(1))
     }
 
-    /// Re-runs every shard's fork choice against the canonical beacon chain.
+    /// Re-runs the shard fork choice of every shard whose answer may have changed: its anchor
+    /// moved, the canonical beacon chain lost blocks, or its head has children (which a
+    /// growing beacon chain may have made eligible). Otherwise the head stands: with the
+    /// canonical set only growing, a new head could only be a descendant of the current one.
     pub(super) fn update_shard_heads(&mut self) {
-        let keep_slots = 2 * P::SLOTS_PER_EPOCH;
-        let anchors: Vec<Root> = (0..self.shards.len())
-            .map(|shard| self.shard_anchor(shard as Shard))
-            .collect();
-        let blocks = &self.blocks;
-        let canonical = &self.canonical;
-        let genesis = self.genesis_root;
-        let is_canonical = |root: &Root| {
-            *root == genesis
-                || blocks
-                    .get(root)
-                    .is_some_and(|b| canonical.get(&b.slot) == Some(root))
-        };
-        for (chain, anchor) in self.shards.iter_mut().zip(anchors) {
-            if chain.update_head(anchor, &is_canonical) {
-                chain.prune_mempool();
-                chain.prune_states(keep_slots, &[anchor]);
+        let reorganised = std::mem::take(&mut self.beacon_reorganised);
+        for shard in 0..self.shards.len() {
+            let anchor = self.shard_anchor(shard as Shard);
+            if reorganised
+                || self.shard_anchors.get(shard) != Some(&anchor)
+                || self.shards[shard].head_has_children()
+            {
+                if let Some(slot) = self.shard_anchors.get_mut(shard) {
+                    *slot = anchor;
+                }
+                self.update_shard_head(shard as Shard);
             }
         }
     }

@@ -32,7 +32,9 @@ pub mod shard_chain;
 pub mod shufflings;
 mod sync;
 
-pub use config::{DirectTransactionVerifier, Genesis, NodeConfig, TransactionVerifier};
+pub use config::{
+    DirectTransactionVerifier, FakeTransactionVerifier, Genesis, NodeConfig, TransactionVerifier,
+};
 pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId, Verdict};
 
 use crate::fork_choice::{ForkChoice, ForkChoiceError};
@@ -123,6 +125,10 @@ pub struct Node<P: Preset> {
     /// Beacon blocks waiting for their parent, by parent root.
     pending_blocks: BTreeMap<Root, Vec<Arc<BeaconBlock>>>,
     shards: Vec<ShardChain>,
+    /// Each shard's fork-choice anchor when its head was last chosen.
+    shard_anchors: Vec<Root>,
+    /// The canonical beacon chain lost blocks since the shard heads were last chosen.
+    beacon_reorganised: bool,
     /// Crosslinks whose data this node could not build, already asked for.
     missing_crosslinks: std::collections::BTreeSet<(Shard, Root)>,
     /// Shard blocks imported, by `(shard, slot, signature)` (pruned with finality).
@@ -203,6 +209,11 @@ impl<P: Preset> Node<P> {
             pending_shard_blocks: BTreeMap::new(),
             seen_shard_blocks: Default::default(),
             missing_crosslinks: Default::default(),
+            shard_anchors: vec![
+                shard_chain::GENESIS_PARENT;
+                config.chain.active_shard_count as usize
+            ],
+            beacon_reorganised: false,
             crosslinks: CrosslinkBook::new(),
             op_pool: OpPool::new(),
             store,

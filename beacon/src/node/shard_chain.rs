@@ -176,6 +176,11 @@ impl ShardChain {
         true
     }
 
+    /// Whether some known block builds on the head.
+    pub fn head_has_children(&self) -> bool {
+        self.children.get(&self.head).is_some_and(|c| !c.is_empty())
+    }
+
     /// Makes `root` the head (the caller knows it is the fork choice's answer: it extends the
     /// head and points at a canonical beacon block).
     pub fn set_head(&mut self, root: Root) {

@@ -101,6 +101,10 @@ pub struct Store {
     db: Database,
     /// Whether a non-durable commit happened since the last durable one.
     unflushed: bool,
+    /// Shard blocks written since the last flush, `(key, encoded block)`: written to redb in
+    /// one transaction by [`Store::flush`] (a node imports many per slot). Like a non-durable
+    /// commit, they are lost if the process dies before the flush.
+    pending_shard_blocks: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for Store {
@@ -170,6 +174,7 @@ impl Store {
         Ok(Store {
             db,
             unflushed: false,
+            pending_shard_blocks: Vec::new(),
         })
     }
 
@@ -263,13 +268,8 @@ impl Store {
             reason: e.to_string(),
         })?;
         let key = shard_block_key(block.shard, block.slot, root);
-        self.write(Durability::None, |txn| {
-            let mut blocks = txn.open_table(SHARD_BLOCKS).during("open shard_blocks")?;
-            blocks
-                .insert(key.as_slice(), bytes.as_slice())
-                .during("write a shard block")?;
-            Ok(())
-        })
+        self.pending_shard_blocks.push((key.to_vec(), bytes));
+        Ok(())
     }
 
     /// Every stored block of `shard`, by slot, then root.
@@ -278,15 +278,24 @@ impl Store {
         let blocks = txn.open_table(SHARD_BLOCKS).during("open shard_blocks")?;
         let first = shard_block_key(shard, 0, &Root::zero());
         let last = shard_block_key(shard, u64::MAX, &Root::new([0xff; 32]));
-        let mut out = Vec::new();
+        let mut found: std::collections::BTreeMap<Vec<u8>, ShardBlock> =
+            std::collections::BTreeMap::new();
         let range = blocks
             .range(first.as_slice()..=last.as_slice())
             .during("scan shard_blocks")?;
         for entry in range {
             let (key, value) = entry.during("read shard_blocks")?;
-            out.push(decode_shard_block(key.value(), value.value())?);
+            found.insert(
+                key.value().to_vec(),
+                decode_shard_block(key.value(), value.value())?,
+            );
         }
-        Ok(out)
+        for (key, bytes) in &self.pending_shard_blocks {
+            if key.as_slice() >= first.as_slice() && key.as_slice() <= last.as_slice() {
+                found.insert(key.clone(), decode_shard_block(key, bytes)?);
+            }
+        }
+        Ok(found.into_values().collect())
     }
 
     /// Stores `value` under `key` in the meta table (non-durable until [`flush`](Self::flush)).
@@ -309,15 +318,30 @@ impl Store {
     /// Makes every write so far durable (one durable commit; nothing to do if there is none
     /// since the last durable commit).
     pub fn flush(&mut self) -> Result<(), StoreError> {
-        if !self.unflushed {
+        if !self.unflushed && self.pending_shard_blocks.is_empty() {
             return Ok(());
         }
-        self.write(Durability::Immediate, |_| Ok(()))
+        let pending = std::mem::take(&mut self.pending_shard_blocks);
+        let written = self.write(Durability::Immediate, |txn| {
+            if !pending.is_empty() {
+                let mut blocks = txn.open_table(SHARD_BLOCKS).during("open shard_blocks")?;
+                for (key, bytes) in &pending {
+                    blocks
+                        .insert(key.as_slice(), bytes.as_slice())
+                        .during("write a shard block")?;
+                }
+            }
+            Ok(())
+        });
+        if written.is_err() {
+            self.pending_shard_blocks = pending;
+        }
+        written
     }
 
     /// Whether non-durable writes are waiting for a [`flush`](Self::flush).
     pub fn has_unflushed_writes(&self) -> bool {
-        self.unflushed
+        self.unflushed || !self.pending_shard_blocks.is_empty()
     }
 
     /// Every slashing-protection record, as stored bytes, by validator index.
