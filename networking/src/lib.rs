@@ -4,7 +4,8 @@
 //! - [`topic`]: the gossip topics of design 5 (`beacon_block`, `beacon_attestation_{shard}`,
 //!   `beacon_aggregate`, `shard_block_{shard}`, `shard_transaction_{shard}`, `voluntary_exit`,
 //!   `proposer_slashing`, `attester_slashing`), their names and parsing.
-//! - [`gossip`]: one message type per topic, encoded and decoded by topic.
+//! - [`gossip`]: one message type per topic, encoded and decoded by topic; `shard_transaction_{shard}`
+//!   carries a batch of 1 to 1,024 transactions of that shard.
 //! - [`rpc`]: the request/response kinds (`status`, `beacon_blocks_by_range`,
 //!   `beacon_blocks_by_root`, `shard_blocks_by_range`) and their bounds.
 //! - [`codec`]: SSZ then snappy (raw block format), with a size limit per message type checked

@@ -97,43 +97,10 @@ impl ShardBlockBody {
 /// Encoded size of a block without its body, plus the body's offset.
 pub const BLOCK_FIXED_SIZE: usize = 8 + 8 + 32 + 32 + 32 + 8 + 4 + 32 + 96;
 
-/// The signing root of a header-shaped field list.
-#[allow(clippy::too_many_arguments)]
-fn signed_fields_root(
-    shard: Shard,
-    slot: Slot,
-    parent_root: &Root,
-    beacon_block_root: &Root,
-    state_root: &Root,
-    proposer_index: ValidatorIndex,
-    body_root: &Root,
-    outgoing_receipts_root: &Root,
-) -> Root {
-    merkleize_fields(&[
-        u64_chunk(shard),
-        u64_chunk(slot),
-        *parent_root,
-        *beacon_block_root,
-        *state_root,
-        u64_chunk(proposer_index),
-        *body_root,
-        *outgoing_receipts_root,
-    ])
-}
-
 impl ShardBlock {
     /// The signing root (the block's root) given its body root.
     pub fn signing_root_with(&self, body_root: &Root) -> Root {
-        signed_fields_root(
-            self.shard,
-            self.slot,
-            &self.parent_root,
-            &self.beacon_block_root,
-            &self.state_root,
-            self.proposer_index,
-            body_root,
-            &self.outgoing_receipts_root,
-        )
+        self.header_with(*body_root).signing_root()
     }
 
     /// The header: the same fields, the body replaced by its root.
@@ -169,17 +136,18 @@ impl SigningRoot for ShardBlock {
 }
 
 impl SigningRoot for ShardBlockHeader {
+    /// The root of the 8 fields before `signature` (a tree of depth 3).
     fn signing_root(&self) -> Root {
-        signed_fields_root(
-            self.shard,
-            self.slot,
-            &self.parent_root,
-            &self.beacon_block_root,
-            &self.state_root,
-            self.proposer_index,
-            &self.body_root,
-            &self.outgoing_receipts_root,
-        )
+        merkleize_fields(&[
+            u64_chunk(self.shard),
+            u64_chunk(self.slot),
+            self.parent_root,
+            self.beacon_block_root,
+            self.state_root,
+            u64_chunk(self.proposer_index),
+            self.body_root,
+            self.outgoing_receipts_root,
+        ])
     }
 }
 

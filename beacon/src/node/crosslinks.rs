@@ -11,7 +11,7 @@ use consensus::Crosslink;
 use shard::receipt::outgoing_receipt_branches;
 use shard::receipt_proof::assemble_receipt_proof;
 use shard::types::compute_home_shard;
-use shard::{IncomingReceipt, ShardCrosslinkData, ShardState};
+use shard::{CrosslinkOracle, IncomingReceipt, ShardCrosslinkData, ShardState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -143,25 +143,26 @@ impl CrosslinkBook {
         self.claimable.get(&destination).map_or(0, |c| c.len())
     }
 
-    /// Up to `max` receipts for `destination` that `state` has not credited, with their
-    /// proofs, whose crosslink is `recorded` (by the beacon state the block will point at) or
-    /// finalized; receipts `state` already credited are forgotten.
+    /// Forgets the claims on `destination` that `state` has credited.
+    pub fn forget_credited(&mut self, destination: Shard, state: &ShardState) {
+        if let Some(claims) = self.claimable.get_mut(&destination) {
+            claims.retain(|(source, index, _), _| !state.is_receipt_credited(*source, *index));
+        }
+    }
+
+    /// Up to `max` receipts for `destination`, with their proofs, whose crosslink `accepts`
+    /// (the oracle of the beacon state the block will point at). Call
+    /// [`Self::forget_credited`] first so that credited receipts are not offered again.
     pub fn claims_for(
-        &mut self,
+        &self,
         destination: Shard,
-        state: &ShardState,
         chains: &[ShardChain],
-        recorded: &[(Shard, Root)],
+        accepts: &dyn CrosslinkOracle,
         max: usize,
     ) -> Vec<IncomingReceipt> {
-        let finalized = &self.finalized;
-        let accepts = |shard: Shard, root: &Root| {
-            recorded.contains(&(shard, *root)) || finalized.contains(&(shard, *root))
-        };
-        let Some(claims) = self.claimable.get_mut(&destination) else {
+        let Some(claims) = self.claimable.get(&destination) else {
             return Vec::new();
         };
-        claims.retain(|(source, index, _), _| !state.is_receipt_credited(*source, *index));
         // Group the chosen claims by source block so each block's receipt tree is built once.
         let mut chosen: BTreeMap<(Shard, Root, usize), Vec<(u64, usize)>> = BTreeMap::new();
         let mut count = 0;
@@ -170,7 +171,9 @@ impl CrosslinkBook {
             if count >= max {
                 break;
             }
-            if !accepts(*source, &claim.data_root) || !taken.insert((*source, *index)) {
+            if !accepts.is_crosslinked(*source, &claim.data_root)
+                || !taken.insert((*source, *index))
+            {
                 continue;
             }
             chosen

@@ -215,34 +215,26 @@ impl<P: Preset> Node<P> {
         key: &consensus::bls::SecretKey,
         beacon_root: Root,
     ) {
-        let Some(beacon_state) = self.fork_choice.block_state(&beacon_root) else {
-            return;
-        };
-        let fork_version = beacon_state.fork.current_version;
         let chain = &self.shards[shard as usize];
         let Some(base_state) = chain.state_of(&chain.head_root()) else {
             return;
         };
-        let recorded: Vec<(Shard, Root)> = beacon_state
-            .current_crosslinks
-            .iter()
-            .chain(beacon_state.previous_crosslinks.iter())
-            .map(|c| (c.shard, c.data_root))
-            .collect();
-        let mut receipts = self.crosslinks.claims_for(
-            shard,
-            &base_state,
-            &self.shards,
-            &recorded,
-            self.config.max_receipts_per_block,
-        );
+        self.crosslinks.forget_credited(shard, &base_state);
         let Some(beacon_state) = self.fork_choice.block_state(&beacon_root) else {
             return;
         };
+        let fork_version = beacon_state.fork.current_version;
+        // One acceptance rule for the receipts chosen and for the block's execution.
         let oracle = Oracle {
             state: beacon_state,
             finalized: &self.crosslinks,
         };
+        let mut receipts = self.crosslinks.claims_for(
+            shard,
+            &self.shards,
+            &oracle,
+            self.config.max_receipts_per_block,
+        );
         let mut context = ExecutionContext::new(false, &oracle);
         context.limits = BlockLimits::from_config(&self.chain);
         let chain = &mut self.shards[shard as usize];

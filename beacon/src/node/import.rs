@@ -275,15 +275,9 @@ impl<P: Preset> Node<P> {
     /// Re-runs one shard's fork choice (after one of its blocks arrived).
     fn update_shard_head(&mut self, shard: Shard) {
         let anchor = self.shard_anchor(shard);
-        let blocks = &self.blocks;
-        let canonical = &self.canonical;
-        let genesis = self.genesis_root;
-        let is_canonical = |root: &Root| {
-            *root == genesis
-                || blocks
-                    .get(root)
-                    .is_some_and(|b| canonical.get(&b.slot) == Some(root))
-        };
+        let (blocks, canonical, genesis) = (&self.blocks, &self.canonical, self.genesis_root);
+        let is_canonical =
+            |root: &Root| beacon_block_is_canonical(blocks, canonical, genesis, root);
         let chain = &mut self.shards[shard as usize];
         if chain.update_head(anchor, &is_canonical) {
             chain.prune_mempool();
@@ -618,6 +612,21 @@ impl<P: Preset> Node<P> {
         self.update_head();
         Ok(())
     }
+}
+
+/// Whether the beacon block `root` is on the canonical chain `canonical` (slot -> root); the
+/// genesis block always is. A free function so callers can hold it while a shard chain is
+/// borrowed mutably.
+fn beacon_block_is_canonical(
+    blocks: &BTreeMap<Root, Arc<BeaconBlock>>,
+    canonical: &BTreeMap<Slot, Root>,
+    genesis: Root,
+    root: &Root,
+) -> bool {
+    *root == genesis
+        || blocks
+            .get(root)
+            .is_some_and(|b| canonical.get(&b.slot) == Some(root))
 }
 
 /// The `ShardCrosslinkData` of `start .. end` whose root is `data_root`, from whichever fork of

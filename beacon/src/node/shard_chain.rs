@@ -104,9 +104,6 @@ impl ShardChain {
     /// The post-state of `root`: kept, or rebuilt by replaying its ancestors from the nearest
     /// kept state (the blocks were checked when imported, so the replay skips signatures).
     pub fn state_of(&self, root: &Root) -> Option<ShardState> {
-        if let Some(state) = self.entries.get(root).and_then(|e| e.state.as_ref()) {
-            return Some(state.clone());
-        }
         let mut path = Vec::new();
         let mut at = *root;
         let base = loop {
@@ -132,18 +129,30 @@ impl ShardChain {
 
     /// Drops what the head state has made stale from the mempool.
     pub fn prune_mempool(&mut self) {
-        if let Some(state) = self.entries.get(&self.head).and_then(|e| e.state.as_ref()) {
-            self.mempool.prune(state);
+        let Self {
+            entries,
+            head,
+            mempool,
+            ..
+        } = self;
+        if let Some(state) = entries.get(head).and_then(|e| e.state.as_ref()) {
+            mempool.prune(state);
         }
     }
 
     /// Admits a transaction whose signature was checked to the mempool, against the head
     /// state; `false` when the mempool refuses it (stale nonce, full, underpriced...).
     pub fn admit(&mut self, tx: shard::Transaction) -> bool {
-        let Some(state) = self.entries.get(&self.head).and_then(|e| e.state.as_ref()) else {
-            return false;
-        };
-        self.mempool.insert(tx, state, false).is_ok()
+        let Self {
+            entries,
+            head,
+            mempool,
+            ..
+        } = self;
+        entries
+            .get(head)
+            .and_then(|e| e.state.as_ref())
+            .is_some_and(|state| mempool.insert(tx, state, false).is_ok())
     }
 
     /// Records an executed block with its post-state.
