@@ -9,6 +9,7 @@ mod common;
 
 use beacon::block::process_block_cached;
 use beacon::genesis::genesis_from_config;
+use beacon::shuffling_cache::KeyedShufflings;
 use beacon::signatures::{get_domain, PubkeyCache};
 use beacon::slots::process_slots;
 use blst::{blst_scalar, min_pk, BLST_ERROR};
@@ -162,11 +163,20 @@ fn setup() -> (BeaconState<P>, BeaconBlock, Vec<RawSet>, ChainConfig) {
 
 fn block(c: &mut Criterion) {
     let (pre, block, raw, config) = setup();
-    // A node keeps its decoded keys across blocks: warm the cache with one run.
+    // A node keeps its decoded keys and its shufflings across blocks: warm both caches with
+    // one run.
     let mut pubkeys = PubkeyCache::new();
+    let mut shufflings = KeyedShufflings::new();
     let mut check = pre.clone();
-    process_block_cached(&mut check, &block, &config, Crypto::Real, &mut pubkeys)
-        .expect("valid block");
+    process_block_cached(
+        &mut check,
+        &block,
+        &config,
+        Crypto::Real,
+        &mut pubkeys,
+        &mut shufflings,
+    )
+    .expect("valid block");
     let raw_keys: Vec<min_pk::PublicKey> = pre
         .validators
         .iter()
@@ -185,9 +195,10 @@ fn block(c: &mut Criterion) {
     g.throughput(Throughput::Elements(128));
     g.bench_function("shardnode", |b| {
         b.iter_batched_ref(
-            || (pre.clone(), pubkeys.clone()),
-            |(state, keys)| {
-                process_block_cached(state, &block, &config, Crypto::Real, keys).expect("valid")
+            || (pre.clone(), pubkeys.clone(), shufflings.clone()),
+            |(state, keys, shufflings)| {
+                process_block_cached(state, &block, &config, Crypto::Real, keys, shufflings)
+                    .expect("valid")
             },
             BatchSize::LargeInput,
         )

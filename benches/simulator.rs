@@ -16,6 +16,9 @@ use sha2::{Digest, Sha256};
 use simulator::{run_scenario, Scenario};
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: shardnode::allocator::Allocator = shardnode::allocator::Allocator;
+
 fn runs() -> usize {
     std::env::var("SHARDNODE_SIM_BENCH_RUNS")
         .ok()
@@ -56,17 +59,23 @@ fn sha256_floor_per_tx() -> f64 {
 fn bench(name: &str, scenario: &Scenario, floor_per_tx: f64, floor_label: &str, floor_copies: f64) {
     for run in 1..=runs() {
         let start = Instant::now();
-        let mut result = run_scenario(scenario, &mut |_| {}).expect("scenario runs");
+        let mut setup = None;
+        let mut result = run_scenario(scenario, &mut |_| {
+            setup.get_or_insert_with(|| start.elapsed().as_secs_f64());
+        })
+        .expect("scenario runs");
         let wall = start.elapsed().as_secs_f64();
-        result.set_wall_seconds(wall);
+        result.set_wall_seconds(wall, setup.unwrap_or(0.0));
         let s = &result.summary;
         let floor = floor_per_tx * s.transactions_included as f64 * floor_copies;
         println!(
-            "simulator/{name} run {run}: {:.1} s wall, {} events = {:.0} events/s, {:.1} simulated s per wall s, {} slots, finalized epoch {}, {} transactions, trace {}",
+            "simulator/{name} run {run}: {:.1} s wall (setup {:.1} s), {} events = {:.0} events/s, {:.1} simulated s per wall s ({:.1} after setup), {} slots, finalized epoch {}, {} transactions, trace {}",
             wall,
+            s.setup_seconds,
             s.events_processed,
             s.events_per_wall_second,
             s.sim_seconds_per_wall_second,
+            s.sim_seconds_per_run_second,
             s.slots_run,
             s.finalized_epoch,
             s.transactions_included,
@@ -80,6 +89,7 @@ fn bench(name: &str, scenario: &Scenario, floor_per_tx: f64, floor_label: &str, 
 }
 
 fn main() {
+    shardnode::allocator::configure();
     // `cargo bench` passes `--bench`; nothing else is read.
     let default = Scenario::default();
     let mut mainnet = Scenario::default();

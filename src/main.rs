@@ -3,6 +3,9 @@
 
 mod commands;
 
+#[global_allocator]
+static ALLOCATOR: shardnode::allocator::Allocator = shardnode::allocator::Allocator;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,6 +70,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    shardnode::allocator::configure();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Config { file } => commands::config::run(file.as_deref()),

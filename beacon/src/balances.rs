@@ -94,7 +94,7 @@ mod tests {
     fn state_with(balances: &[u64]) -> BeaconState<Minimal> {
         let mut state = BeaconState::<Minimal>::default();
         for b in balances {
-            state.validators.push(Validator {
+            state.validators.make_mut().push(Validator {
                 effective_balance: *b,
                 exit_epoch: u64::MAX,
                 withdrawable_epoch: u64::MAX,

@@ -374,14 +374,41 @@ impl SlashingProtection {
         store: &mut Store,
         votes: &[(u64, u64, u64)],
     ) -> Result<Vec<Result<(), SlashingRefusal>>, StoreError> {
+        self.approve_batch(store, votes, |record, &(validator, source, target)| {
+            record.check_attestation(validator, source, target)
+        })
+    }
+
+    /// Approves many shard blocks `(validator, shard, slot)` in ONE durable commit, as
+    /// [`approve_attestations`](Self::approve_attestations) (a node proposes on many shards
+    /// per slot).
+    pub fn approve_shard_blocks(
+        &mut self,
+        store: &mut Store,
+        proposals: &[(u64, u64, u64)],
+    ) -> Result<Vec<Result<(), SlashingRefusal>>, StoreError> {
+        self.approve_batch(store, proposals, |record, &(validator, shard, slot)| {
+            record.check_shard_block(validator, shard, slot)
+        })
+    }
+
+    /// The batch rule shared by the `approve_*s` methods: items are `(validator, _, _)`, and
+    /// `check` judges one against its validator's record (as updated by earlier items).
+    fn approve_batch(
+        &mut self,
+        store: &mut Store,
+        items: &[(u64, u64, u64)],
+        check: impl Fn(&SlashingRecord, &(u64, u64, u64)) -> Result<SlashingRecord, SlashingRefusal>,
+    ) -> Result<Vec<Result<(), SlashingRefusal>>, StoreError> {
         let mut pending: BTreeMap<u64, SlashingRecord> = BTreeMap::new();
-        let mut verdicts = Vec::with_capacity(votes.len());
-        for &(validator, source, target) in votes {
+        let mut verdicts = Vec::with_capacity(items.len());
+        for item in items {
+            let validator = item.0;
             let current = match pending.get(&validator) {
                 Some(record) => record.clone(),
                 None => self.current(validator),
             };
-            match current.check_attestation(validator, source, target) {
+            match check(&current, item) {
                 Ok(next) => {
                     pending.insert(validator, next);
                     verdicts.push(Ok(()));

@@ -126,7 +126,7 @@ mod tests {
             ..BeaconState::default()
         };
         for i in 0..5u64 {
-            state.validators.push(Validator {
+            state.validators.make_mut().push(Validator {
                 effective_balance: i * 1_000,
                 ..Validator::default()
             });

@@ -11,7 +11,36 @@ use consensus::containers::validator_roots;
 use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth, zero_hashes};
 use consensus::primitives::Root;
 use consensus::sszx::hash_tree_root;
+use consensus::sszx::SszVector;
 use consensus::{BeaconState, Crosslink, PendingAttestation, Preset, Validator};
+use std::any::Any;
+use std::sync::Arc;
+
+/// The shared allocation a tree was last brought up to date with, kept alive: while it is
+/// held, nobody can write to it in place, so finding the same allocation again means finding
+/// the same contents, and the tree is skipped without comparing a single leaf.
+#[derive(Clone, Default)]
+struct Seen(Option<Arc<dyn Any + Send + Sync>>);
+
+impl Seen {
+    /// Whether `share` is the allocation seen last.
+    fn is(&self, share: &Option<Arc<dyn Any + Send + Sync>>) -> bool {
+        match (&self.0, share) {
+            (Some(seen), Some(share)) => std::ptr::addr_eq(Arc::as_ptr(seen), Arc::as_ptr(share)),
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Seen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Seen(shared)"
+        } else {
+            "Seen(none)"
+        })
+    }
+}
 
 /// A Merkle tree of depth `depth` over a prefix of populated leaves (the rest are virtual zero
 /// leaves), with the changed leaves remembered until the next [`LeafTree::root`].
@@ -147,6 +176,22 @@ fn each<T>(leaf: impl Fn(&T) -> [u8; 32]) -> impl Fn(&[&T]) -> Vec<[u8; 32]> {
     move |items| items.iter().map(|item| leaf(item)).collect()
 }
 
+/// [`roots_tree`] over a vector that may be shared: unchanged since `seen`, it is not read.
+fn shared_roots_tree(
+    tree: &mut LeafTree,
+    seen: &mut Seen,
+    roots: &impl SszVector<Root>,
+    depth: usize,
+) -> Root {
+    let share = roots.share();
+    if seen.is(&share) && tree.depth == depth && tree.levels.len() == depth + 1 {
+        return tree.root();
+    }
+    let root = roots_tree(tree, roots, depth);
+    seen.0 = share;
+    root
+}
+
 fn roots_tree(tree: &mut LeafTree, roots: &[Root], depth: usize) -> Root {
     tree.reset_shape(depth, roots.len());
     for (i, r) in roots.iter().enumerate() {
@@ -182,6 +227,11 @@ pub struct StateRootCache {
     randao_mixes: LeafTree,
     active_index_roots: LeafTree,
     compact_committees_roots: LeafTree,
+    /// The shared vectors the three trees above were last updated from.
+    seen_randao_mixes: Seen,
+    seen_active_index_roots: Seen,
+    seen_compact_committees_roots: Seen,
+    seen_validators: Seen,
     balances: LeafTree,
     slashings: LeafTree,
     validators: ElementTree<Validator>,
@@ -244,9 +294,7 @@ impl StateRootCache {
             votes_root.0,
             uint_leaf(state.eth1_deposit_index),
             mix_in_length(
-                &self
-                    .validators
-                    .root(&state.validators, registry, validator_roots),
+                &self.validators_root(state, registry),
                 state.validators.len() as u64,
             )
             .0,
@@ -256,10 +304,23 @@ impl StateRootCache {
             )
             .0,
             uint_leaf(state.start_shard),
-            roots_tree(&mut self.randao_mixes, &state.randao_mixes, ehv).0,
-            roots_tree(&mut self.active_index_roots, &state.active_index_roots, ehv).0,
-            roots_tree(
+            shared_roots_tree(
+                &mut self.randao_mixes,
+                &mut self.seen_randao_mixes,
+                &state.randao_mixes,
+                ehv,
+            )
+            .0,
+            shared_roots_tree(
+                &mut self.active_index_roots,
+                &mut self.seen_active_index_roots,
+                &state.active_index_roots,
+                ehv,
+            )
+            .0,
+            shared_roots_tree(
                 &mut self.compact_committees_roots,
+                &mut self.seen_compact_committees_roots,
                 &state.compact_committees_roots,
                 ehv,
             )
@@ -296,6 +357,21 @@ impl StateRootCache {
         ];
         let depth = tree_depth(fields.len());
         merkleize_in_place(&mut fields, depth)
+    }
+
+    /// The registry's data root; a registry shared with the one seen last is not read.
+    fn validators_root<P: Preset>(&mut self, state: &BeaconState<P>, depth: usize) -> Root {
+        let share: Option<Arc<dyn Any + Send + Sync>> = Some(state.validators.arc().clone());
+        let tree = &self.validators.tree;
+        if self.seen_validators.is(&share) && tree.depth == depth && tree.levels.len() == depth + 1
+        {
+            return self.validators.tree.root();
+        }
+        let root = self
+            .validators
+            .root(&state.validators, depth, validator_roots);
+        self.seen_validators.0 = share;
+        root
     }
 }
 
@@ -352,7 +428,7 @@ mod tests {
                 });
             }
             12 if state.validators.len() > 2 => {
-                let _ = state.validators.pop();
+                let _ = state.validators.make_mut().pop();
                 let _ = state.balances.pop();
             }
             13 => state.active_index_roots[i % 64] = Root::new([(r >> 7) as u8; 32]),

@@ -3,6 +3,7 @@
 
 use crate::block::process_block_cached;
 use crate::errors::TransitionError;
+use crate::shuffling_cache::KeyedShufflings;
 use crate::signatures::PubkeyCache;
 use crate::slots::process_slots_cached;
 use crate::state_root_cache::StateRootCache;
@@ -35,6 +36,7 @@ pub fn state_transition<P: Preset>(
 pub struct TransitionCache {
     pub pubkeys: PubkeyCache,
     pub state_roots: StateRootCache,
+    pub shufflings: KeyedShufflings,
 }
 
 /// [`state_transition`] through caches the caller keeps.
@@ -71,12 +73,18 @@ pub fn state_transition_owned<P: Preset>(
     // Process slots (including those with no blocks) since the block.
     process_slots_cached(&mut post, block.slot, config, &mut cache.state_roots)?;
     // Process the block.
-    process_block_cached(&mut post, block, config, crypto, &mut cache.pubkeys).map_err(
-        |source| TransitionError::Block {
-            slot: block.slot,
-            source,
-        },
-    )?;
+    process_block_cached(
+        &mut post,
+        block,
+        config,
+        crypto,
+        &mut cache.pubkeys,
+        &mut cache.shufflings,
+    )
+    .map_err(|source| TransitionError::Block {
+        slot: block.slot,
+        source,
+    })?;
     // Validate the state root.
     if validate_state_root {
         let computed = cache.state_roots.root(&post);

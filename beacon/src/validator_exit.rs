@@ -121,7 +121,7 @@ mod tests {
     fn active_state(n: usize) -> BeaconState<Minimal> {
         let mut state = BeaconState::<Minimal>::default();
         for _ in 0..n {
-            state.validators.push(Validator {
+            state.validators.make_mut().push(Validator {
                 effective_balance: 32_000_000_000,
                 activation_epoch: 0,
                 exit_epoch: FAR_FUTURE_EPOCH,

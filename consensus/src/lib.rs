@@ -22,6 +22,7 @@ pub mod hash;
 pub mod math;
 pub mod preset;
 pub mod primitives;
+pub mod shared;
 pub mod shuffle;
 pub mod sszx;
 

@@ -11,6 +11,7 @@
 
 use crate::containers::{Crosslink, Eth1Data, PendingAttestation};
 use crate::primitives::{DomainType, Epoch, Gwei, Root, Slot};
+use crate::shared::Shared;
 use crate::sszx::{SszList, SszVector};
 use ssz_rs::{List, Vector};
 use std::fmt::Debug;
@@ -137,7 +138,7 @@ impl Preset for Minimal {
     const EPOCHS_PER_SLASHINGS_VECTOR: u64 = 64;
 
     type HistoricalRoots = Vector<Root, 64>;
-    type EpochRoots = Vector<Root, 64>;
+    type EpochRoots = Shared<Vector<Root, 64>>;
     type Slashings = Vector<Gwei, 64>;
     type Crosslinks = Vector<Crosslink, 8>;
     type Eth1DataVotes = List<Eth1Data, 16>;
@@ -163,7 +164,7 @@ impl Preset for Mainnet {
     const EPOCHS_PER_SLASHINGS_VECTOR: u64 = 8192;
 
     type HistoricalRoots = Vector<Root, 8192>;
-    type EpochRoots = Vector<Root, 65_536>;
+    type EpochRoots = Shared<Vector<Root, 65_536>>;
     type Slashings = Vector<Gwei, 8192>;
     type Crosslinks = Vector<Crosslink, 1024>;
     type Eth1DataVotes = List<Eth1Data, 1024>;

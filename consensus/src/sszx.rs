@@ -33,6 +33,13 @@ pub trait SszVector<T: 'static>:
 {
     /// Mutable access to every element in order.
     fn elements_mut(&mut self) -> impl Iterator<Item = &mut T>;
+
+    /// For a vector whose bytes are shared between copies ([`crate::shared::Shared`]): the
+    /// shared allocation, whose identity stands for its (then immutable) contents. Caches use
+    /// it to skip comparing a vector they have already seen.
+    fn share(&self) -> Option<std::sync::Arc<dyn std::any::Any + Send + Sync>> {
+        None
+    }
 }
 
 /// `List[T, N]` named through a preset's associated type.

@@ -183,7 +183,20 @@ pub fn sign_shard_block(
     fork_version: Version,
     crypto: Crypto,
 ) {
-    let message = shard_block_signing_message(&block.signing_root(), fork_version);
+    let body_root = block.body.root();
+    sign_shard_block_with(block, &body_root, secret, fork_version, crypto);
+}
+
+/// [`sign_shard_block`] given the body root the caller already has (a producer gets it from
+/// execution), so the transactions are not hashed again.
+pub fn sign_shard_block_with(
+    block: &mut ShardBlock,
+    body_root: &Root,
+    secret: &SecretKey,
+    fork_version: Version,
+    crypto: Crypto,
+) {
+    let message = shard_block_signing_message(&block.signing_root_with(body_root), fork_version);
     block.signature = crypto.sign(secret, &message);
 }
 

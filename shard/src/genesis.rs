@@ -1,10 +1,11 @@
 //! Genesis allocation from configuration: `accounts_per_shard` funded accounts on every shard,
 //! with ed25519 keys anyone (a load generator) can re-derive.
 //!
-//! Key derivation: the `j`-th genesis account of shard `s` is the `j`-th counter `i = 0, 1, ...`
-//! whose seed `sha256("shardnode-account" ‖ le64(s) ‖ le64(i))`, used as the ed25519 secret
-//! key, gives an address whose home shard is `s` (about `active_shard_count` tries per
-//! account).
+//! Key derivation: counters `i = 0, 1, ...` give seeds `sha256("shardnode-account" ‖ le64(i))`;
+//! each seed, used as the ed25519 secret key, gives an address with a home shard, and the key
+//! becomes that shard's next genesis account unless the shard already has enough. One pass
+//! serves every shard, so a genesis of `S` shards × `n` accounts derives little more than
+//! `S · n` keys (a per-shard search would derive about `S` times as many).
 
 use crate::state::{ShardState, StateError};
 use crate::transaction::address_of;
@@ -31,49 +32,94 @@ pub enum GenesisError {
     GrindingExhausted { shard: Shard, tries: u64 },
     #[error("genesis: active_shard_count must be positive")]
     NoShards,
+    #[error("genesis: shard {shard} is not below the active shard count {active_shard_count}")]
+    NoSuchShard {
+        shard: Shard,
+        active_shard_count: u64,
+    },
     #[error(transparent)]
     State(#[from] StateError),
 }
 
-/// `sha256("shardnode-account" ‖ le64(shard) ‖ le64(counter))`.
-pub fn account_seed(shard: Shard, counter: u64) -> [u8; 32] {
+/// `sha256("shardnode-account" ‖ le64(counter))`.
+pub fn account_seed(counter: u64) -> [u8; 32] {
     Sha256::new()
         .chain_update(ACCOUNT_SEED_TAG)
-        .chain_update(shard.to_le_bytes())
         .chain_update(counter.to_le_bytes())
         .finalize()
         .into()
 }
 
+/// How many counters are derived (in parallel) before they are handed out in order.
+const DERIVE_BATCH: u64 = 1024;
+
+/// The first `count` genesis keys of every shard, with their counters: `keys[s]` is shard
+/// `s`'s, in counter order. More than `(count + 1) · active_shard_count · 64` counters is
+/// `GrindingExhausted`, naming the first shard still short.
+pub fn genesis_keys_all(
+    active_shard_count: u64,
+    count: u64,
+) -> Result<Vec<Vec<(u64, SigningKey)>>, GenesisError> {
+    if active_shard_count == 0 {
+        return Err(GenesisError::NoShards);
+    }
+    let shards = usize::try_from(active_shard_count).map_err(|_| GenesisError::NoShards)?;
+    let per_shard = usize::try_from(count).unwrap_or(usize::MAX);
+    let max_tries = count
+        .saturating_add(1)
+        .saturating_mul(active_shard_count)
+        .saturating_mul(64);
+    let mut keys: Vec<Vec<(u64, SigningKey)>> = vec![Vec::new(); shards];
+    let mut short = if count == 0 { 0 } else { shards };
+    let mut next = 0u64;
+    while short > 0 {
+        if next >= max_tries {
+            let shard = keys.iter().position(|k| k.len() < per_shard).unwrap_or(0);
+            return Err(GenesisError::GrindingExhausted {
+                shard: shard as Shard,
+                tries: next,
+            });
+        }
+        let end = next.saturating_add(DERIVE_BATCH).min(max_tries);
+        let derived: Vec<(u64, SigningKey, u64)> = (next..end)
+            .into_par_iter()
+            .map(|counter| {
+                let key = SigningKey::from_bytes(&account_seed(counter));
+                let home = compute_home_shard(&address_of(&key), active_shard_count);
+                (counter, key, home)
+            })
+            .collect();
+        for (counter, key, home) in derived {
+            let Some(list) = usize::try_from(home).ok().and_then(|h| keys.get_mut(h)) else {
+                continue;
+            };
+            if list.len() < per_shard {
+                list.push((counter, key));
+                if list.len() == per_shard {
+                    short -= 1;
+                }
+            }
+        }
+        next = end;
+    }
+    Ok(keys)
+}
+
 /// The first `count` genesis keys of `shard`, with their counters.
+/// (Derives every shard's keys; use [`genesis_keys_all`] when more than one is needed.)
 pub fn genesis_keys(
     shard: Shard,
     active_shard_count: u64,
     count: u64,
 ) -> Result<Vec<(u64, SigningKey)>, GenesisError> {
-    if active_shard_count == 0 {
-        return Err(GenesisError::NoShards);
+    if active_shard_count > 0 && shard >= active_shard_count {
+        return Err(GenesisError::NoSuchShard {
+            shard,
+            active_shard_count,
+        });
     }
-    let max_tries = count
-        .saturating_add(1)
-        .saturating_mul(active_shard_count)
-        .saturating_mul(64);
-    let mut keys = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-    let mut counter = 0u64;
-    while (keys.len() as u64) < count {
-        if counter >= max_tries {
-            return Err(GenesisError::GrindingExhausted {
-                shard,
-                tries: counter,
-            });
-        }
-        let key = SigningKey::from_bytes(&account_seed(shard, counter));
-        if compute_home_shard(&address_of(&key), active_shard_count) == shard {
-            keys.push((counter, key));
-        }
-        counter += 1;
-    }
-    Ok(keys)
+    let mut all = genesis_keys_all(active_shard_count, count)?;
+    Ok(std::mem::take(&mut all[shard as usize]))
 }
 
 /// The genesis state of `shard`.
@@ -82,13 +128,8 @@ pub fn genesis_state(
     active_shard_count: u64,
     accounts: &GenesisAccounts,
 ) -> Result<ShardState, GenesisError> {
-    let mut state = ShardState::new(shard, active_shard_count);
-    for (_, key) in genesis_keys(shard, active_shard_count, accounts.accounts_per_shard)? {
-        state.insert_genesis_account(address_of(&key), accounts.balance)?;
-    }
-    // Hash the genesis tree once so the first block pays only for what it touches.
-    state.state_root();
-    Ok(state)
+    let keys = genesis_keys(shard, active_shard_count, accounts.accounts_per_shard)?;
+    genesis_state_from_keys(shard, active_shard_count, &keys, accounts.balance)
 }
 
 /// The genesis state of `shard` from its genesis keys already derived (see [`genesis_keys`]):
@@ -103,6 +144,7 @@ pub fn genesis_state_from_keys(
     for (_, key) in keys {
         state.insert_genesis_account(address_of(key), balance)?;
     }
+    // Hash the genesis tree once so the first block pays only for what it touches.
     state.state_root();
     Ok(state)
 }
@@ -112,9 +154,12 @@ pub fn genesis_states(
     active_shard_count: u64,
     accounts: &GenesisAccounts,
 ) -> Result<Vec<ShardState>, GenesisError> {
-    (0..active_shard_count)
-        .into_par_iter()
-        .map(|shard| genesis_state(shard, active_shard_count, accounts))
+    let keys = genesis_keys_all(active_shard_count, accounts.accounts_per_shard)?;
+    keys.par_iter()
+        .enumerate()
+        .map(|(shard, keys)| {
+            genesis_state_from_keys(shard as Shard, active_shard_count, keys, accounts.balance)
+        })
         .collect()
 }
 
@@ -149,7 +194,7 @@ mod tests {
         assert_eq!(keys.len(), 5);
         for (counter, key) in &keys {
             assert_eq!(compute_home_shard(&address_of(key), 4), 3);
-            assert_eq!(key.to_bytes(), account_seed(3, *counter));
+            assert_eq!(key.to_bytes(), account_seed(*counter));
         }
         assert_eq!(
             genesis_keys(3, 4, 5).unwrap()[4].1.to_bytes(),
@@ -163,5 +208,28 @@ mod tests {
         assert_eq!(state.total_balance(), 5_000);
         assert_eq!(state.state_root(), state.recompute_root());
         assert!(matches!(genesis_keys(0, 0, 1), Err(GenesisError::NoShards)));
+    }
+
+    #[test]
+    fn one_pass_hands_out_counters_in_order_to_their_home_shards() {
+        let all = genesis_keys_all(8, 6).unwrap();
+        assert_eq!(all.len(), 8);
+        let mut last_needed = 0;
+        for (shard, keys) in all.iter().enumerate() {
+            assert_eq!(keys.len(), 6);
+            assert!(keys.windows(2).all(|w| w[0].0 < w[1].0));
+            for (counter, key) in keys {
+                assert_eq!(compute_home_shard(&address_of(key), 8), shard as u64);
+                last_needed = last_needed.max(*counter);
+            }
+        }
+        // Every counter up to the last one used went to a shard that was still short.
+        for counter in 0..=last_needed {
+            let key = SigningKey::from_bytes(&account_seed(counter));
+            let home = compute_home_shard(&address_of(&key), 8) as usize;
+            let taken = all[home].iter().any(|(c, _)| *c == counter);
+            let earlier_full = all[home].last().is_some_and(|(c, _)| *c < counter);
+            assert!(taken || earlier_full, "counter {counter} skipped");
+        }
     }
 }

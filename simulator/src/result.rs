@@ -25,12 +25,17 @@ impl RunResult {
     }
 
     /// Fills in the wall-clock figures.
-    pub fn set_wall_seconds(&mut self, wall_seconds: f64) {
+    /// `wall_seconds` for the whole run, of which `setup_seconds` came before the first slot.
+    pub fn set_wall_seconds(&mut self, wall_seconds: f64, setup_seconds: f64) {
         let s = &mut self.summary;
         s.wall_seconds = wall_seconds;
+        s.setup_seconds = setup_seconds;
         if wall_seconds > 0.0 {
             s.sim_seconds_per_wall_second = s.simulated_seconds / wall_seconds;
             s.events_per_wall_second = s.events_processed as f64 / wall_seconds;
+        }
+        if wall_seconds > setup_seconds {
+            s.sim_seconds_per_run_second = s.simulated_seconds / (wall_seconds - setup_seconds);
         }
     }
 }
@@ -174,6 +179,8 @@ impl<P: Preset> Simulation<P> {
             messages_dropped: counters.lost + counters.partitioned + self.dropped_down,
             simulated_seconds,
             wall_seconds: 0.0,
+            setup_seconds: 0.0,
+            sim_seconds_per_run_second: 0.0,
             sim_seconds_per_wall_second: 0.0,
             events_per_wall_second: 0.0,
             params: run_params(&self.scenario),

@@ -6,7 +6,7 @@ use crate::rng::SimRng;
 use crate::scenario::WorkloadSpec;
 use ed25519_dalek::SigningKey;
 use rayon::prelude::*;
-use shard::genesis::{genesis_keys, GenesisError};
+use shard::genesis::{genesis_keys_all, GenesisError};
 use shard::transaction::address_of;
 use shard::types::compute_home_shard;
 use shard::types::Address;
@@ -50,10 +50,7 @@ impl Workload {
         rng: SimRng,
         fake: bool,
     ) -> Result<Self, GenesisError> {
-        let keys: Vec<Vec<(u64, SigningKey)>> = (0..active_shards)
-            .into_par_iter()
-            .map(|shard| genesis_keys(shard, active_shards, spec.accounts_per_shard))
-            .collect::<Result<_, _>>()?;
+        let keys = genesis_keys_all(active_shards, spec.accounts_per_shard)?;
         let keys: Vec<Vec<SigningKey>> = keys
             .into_iter()
             .map(|keys| keys.into_iter().map(|(_, k)| k).collect())

@@ -94,14 +94,16 @@ pub fn run(args: SimArgs) -> Result<()> {
         eprintln!("{}", consensus::bls::Crypto::fake_for_simulation().label());
     }
     let started = Instant::now();
+    let mut setup = None;
     let mut result = run_scenario(&scenario, &mut |p| {
+        setup.get_or_insert_with(|| started.elapsed().as_secs_f64());
         bar.set_position(p.slot);
         bar.set_message(format!(
             "finalized epoch {} · {} events",
             p.finalized_epoch, p.events
         ));
     })?;
-    result.set_wall_seconds(started.elapsed().as_secs_f64());
+    result.set_wall_seconds(started.elapsed().as_secs_f64(), setup.unwrap_or(0.0));
     bar.finish_and_clear();
     println!("{}", render_table(&result.summary));
     if let Some(dir) = &args.out {

@@ -8,7 +8,7 @@
 
 use super::deposit::PubkeyIndex;
 use crate::errors::HelperError;
-use crate::shuffling_cache::ShufflingCache;
+use crate::shuffling_cache::{KeyedShufflings, ShufflingCache};
 use crate::signatures::{PubkeyCache, SignatureBatch};
 use crate::validator_exit::{churn_limit, ExitQueue};
 use consensus::accessors::get_current_epoch;
@@ -35,14 +35,30 @@ impl<'c> BlockContext<'c> {
 
     /// A context whose signature batch decodes keys through `pubkeys`.
     pub fn with_pubkeys(config: &'c ChainConfig, crypto: Crypto, pubkeys: PubkeyCache) -> Self {
+        Self::with_caches(config, crypto, pubkeys, KeyedShufflings::new())
+    }
+
+    /// A context that decodes keys through `pubkeys` and finds shufflings in `shufflings`
+    /// (caches the caller keeps across blocks; take them back with [`Self::into_caches`]).
+    pub fn with_caches(
+        config: &'c ChainConfig,
+        crypto: Crypto,
+        pubkeys: PubkeyCache,
+        shufflings: KeyedShufflings,
+    ) -> Self {
         Self {
             config,
             signatures: SignatureBatch::with_cache(crypto, pubkeys),
-            shufflings: ShufflingCache::new(),
+            shufflings: ShufflingCache::backed_by(shufflings),
             proposer: None,
             exit_queue: None,
             pubkey_index: None,
         }
+    }
+
+    /// The caches given to [`Self::with_caches`], with what this context added to them.
+    pub fn into_caches(self) -> (PubkeyCache, KeyedShufflings) {
+        (self.signatures.into_cache(), self.shufflings.into_backing())
     }
 
     /// The crypto the batch runs.

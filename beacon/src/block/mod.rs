@@ -31,6 +31,7 @@ pub use transfer::process_transfer;
 pub use voluntary_exit::process_voluntary_exit;
 
 use crate::errors::BlockError;
+use crate::shuffling_cache::KeyedShufflings;
 use crate::signatures::PubkeyCache;
 use consensus::bls::Crypto;
 use consensus::{BeaconBlock, BeaconState, ChainConfig, Preset};
@@ -44,21 +45,30 @@ pub fn process_block<P: Preset>(
     crypto: Crypto,
 ) -> Result<(), BlockError> {
     let mut pubkeys = PubkeyCache::new();
-    process_block_cached(state, block, config, crypto, &mut pubkeys)
+    let mut shufflings = KeyedShufflings::new();
+    process_block_cached(state, block, config, crypto, &mut pubkeys, &mut shufflings)
 }
 
-/// [`process_block`] decoding validator keys through a cache the caller keeps across blocks.
+/// [`process_block`] decoding validator keys and finding shufflings through caches the caller
+/// keeps across blocks (both check their contents against the state, so they never change a
+/// result).
 pub fn process_block_cached<P: Preset>(
     state: &mut BeaconState<P>,
     block: &BeaconBlock,
     config: &ChainConfig,
     crypto: Crypto,
     pubkeys: &mut PubkeyCache,
+    shufflings: &mut KeyedShufflings,
 ) -> Result<(), BlockError> {
-    let mut ctx = BlockContext::with_pubkeys(config, crypto, std::mem::take(pubkeys));
-    let result = process_block_with(state, block, &mut ctx)
-        .and_then(|()| ctx.signatures.verify().map_err(BlockError::from));
-    *pubkeys = ctx.signatures.into_cache();
+    let mut ctx = BlockContext::with_caches(
+        config,
+        crypto,
+        std::mem::take(pubkeys),
+        std::mem::take(shufflings),
+    );
+    let result = process_block_with(state, block, &mut ctx);
+    let result = result.and_then(|()| ctx.signatures.verify().map_err(BlockError::from));
+    (*pubkeys, *shufflings) = ctx.into_caches();
     result
 }
 

@@ -51,7 +51,12 @@ pub(crate) fn process_final_updates_with<P: Preset>(
         });
     }
     let half_increment = P::EFFECTIVE_BALANCE_INCREMENT / 2;
-    for (validator, &balance) in state.validators.iter_mut().zip(state.balances.iter()) {
+    for (validator, &balance) in state
+        .validators
+        .make_mut()
+        .iter_mut()
+        .zip(state.balances.iter())
+    {
         let upper = validator
             .effective_balance
             .checked_add(3 * half_increment)

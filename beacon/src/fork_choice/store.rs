@@ -15,6 +15,7 @@ use super::proto_array::ProtoArray;
 use super::queue::{AttestationQueue, DEFAULT_QUEUE_CAPACITY};
 use super::votes::VoteTracker;
 use crate::attesting::{get_indexed_attestation, is_valid_indexed_attestation};
+use crate::errors::TransitionError;
 use crate::slots::process_slots_cached;
 use crate::state_root::state_root;
 use crate::transition::{state_transition_owned, TransitionCache};
@@ -26,6 +27,7 @@ use consensus::primitives::{Epoch, Gwei, Root, Slot, ValidatorIndex};
 use consensus::sszx::SigningRoot;
 use consensus::{Attestation, BeaconBlock, BeaconState, ChainConfig, Checkpoint, Preset};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What `on_attestation` did with an attestation that passed every check it could run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +66,9 @@ pub struct ForkChoice<P: Preset> {
     justified: Checkpoint,
     finalized: Checkpoint,
     proto: ProtoArray,
-    block_states: BTreeMap<Root, BeaconState<P>>,
-    checkpoint_states: BTreeMap<Checkpoint, BeaconState<P>>,
+    /// Post-states, shared (never copied) with the callers that read them.
+    block_states: BTreeMap<Root, Arc<BeaconState<P>>>,
+    checkpoint_states: BTreeMap<Checkpoint, Arc<BeaconState<P>>>,
     votes: VoteTracker,
     /// The balances the proto-array weights were last computed with.
     applied_balances: Vec<Gwei>,
@@ -73,6 +76,8 @@ pub struct ForkChoice<P: Preset> {
     justified_balances: Option<(Checkpoint, Vec<Gwei>)>,
     queue: AttestationQueue,
     cache: TransitionCache,
+    /// Whether `on_block` checks `block.state_root` (v0.8.4 does not; a node must).
+    validate_state_roots: bool,
 }
 
 impl<P: Preset> ForkChoice<P> {
@@ -115,6 +120,7 @@ impl<P: Preset> ForkChoice<P> {
         };
         let root = block.signing_root();
         let checkpoint = Checkpoint { epoch: 0, root };
+        let genesis = Arc::new(genesis);
         let mut block_states = BTreeMap::new();
         block_states.insert(root, genesis.clone());
         let mut checkpoint_states = BTreeMap::new();
@@ -133,6 +139,7 @@ impl<P: Preset> ForkChoice<P> {
             justified_balances: None,
             queue: AttestationQueue::new(capacity),
             cache: TransitionCache::default(),
+            validate_state_roots: false,
         })
     }
 
@@ -169,12 +176,26 @@ impl<P: Preset> ForkChoice<P> {
 
     /// `block_states[root]`: the post-state of an imported block.
     pub fn block_state(&self, root: &Root) -> Option<&BeaconState<P>> {
-        self.block_states.get(root)
+        self.block_states.get(root).map(|state| state.as_ref())
+    }
+
+    /// `block_states[root]`, shared: the caller keeps it without copying it.
+    pub fn block_state_shared(&self, root: &Root) -> Option<Arc<BeaconState<P>>> {
+        self.block_states.get(root).cloned()
     }
 
     /// `checkpoint_states[checkpoint]`, if computed.
     pub fn checkpoint_state(&self, checkpoint: &Checkpoint) -> Option<&BeaconState<P>> {
-        self.checkpoint_states.get(checkpoint)
+        self.checkpoint_states
+            .get(checkpoint)
+            .map(|state| state.as_ref())
+    }
+
+    /// Makes `on_block` check every block's `state_root` against its post-state. v0.8.4's
+    /// fork choice does not (reference trap 26), and the fork-choice vectors rely on that; a
+    /// node must, or a block with a false state root would be built on.
+    pub fn set_validate_state_roots(&mut self, validate: bool) {
+        self.validate_state_roots = validate;
     }
 
     /// `latest_messages[validator]` as `(epoch, root)`.
@@ -225,6 +246,26 @@ impl<P: Preset> ForkChoice<P> {
         &mut self,
         block: &BeaconBlock,
         crypto: Crypto,
+    ) -> Result<BlockImport, ForkChoiceError> {
+        self.on_block_with(block, crypto, None)
+    }
+
+    /// [`ForkChoice::on_block`] for a block whose post-state the caller already computed from
+    /// the parent's post-state (a proposer's own block): every check runs, the transition is
+    /// not repeated. The state root is checked against `post` when validation is on.
+    pub fn on_block_with_post_state(
+        &mut self,
+        block: &BeaconBlock,
+        post: BeaconState<P>,
+    ) -> Result<BlockImport, ForkChoiceError> {
+        self.on_block_with(block, Crypto::fake_for_simulation(), Some(post))
+    }
+
+    fn on_block_with(
+        &mut self,
+        block: &BeaconBlock,
+        crypto: Crypto,
+        post: Option<BeaconState<P>>,
     ) -> Result<BlockImport, ForkChoiceError> {
         let root = block.signing_root();
         if self.block_states.contains_key(&root) {
@@ -282,19 +323,36 @@ impl<P: Preset> ForkChoice<P> {
                 finalized_start,
             });
         }
-        // 5. The state transition (state root not checked).
-        let state = state_transition_owned(
-            pre.clone(),
-            block,
-            false,
-            &self.config,
-            crypto,
-            &mut self.cache,
-        )
-        .map_err(|source| ForkChoiceError::Transition {
-            root,
-            source: Box::new(source),
-        })?;
+        // 5. The state transition (state root checked only if validation is on).
+        let state = match post {
+            Some(post) if post.slot == block.slot => {
+                if self.validate_state_roots {
+                    let computed = self.cache.state_roots.root(&post);
+                    if computed != block.state_root {
+                        return Err(ForkChoiceError::Transition {
+                            root,
+                            source: Box::new(TransitionError::StateRootMismatch {
+                                block: block.state_root,
+                                computed,
+                            }),
+                        });
+                    }
+                }
+                post
+            }
+            _ => state_transition_owned(
+                BeaconState::clone(pre),
+                block,
+                self.validate_state_roots,
+                &self.config,
+                crypto,
+                &mut self.cache,
+            )
+            .map_err(|source| ForkChoiceError::Transition {
+                root,
+                source: Box::new(source),
+            })?,
+        };
         self.proto.insert(
             root,
             block.parent_root,
@@ -311,7 +369,7 @@ impl<P: Preset> ForkChoice<P> {
         if finalized_updated {
             self.finalized = state.finalized_checkpoint.clone();
         }
-        self.block_states.insert(root, state);
+        self.block_states.insert(root, Arc::new(state));
 
         // Attestations that waited for this block.
         let mut import = BlockImport {
@@ -367,18 +425,13 @@ impl<P: Preset> ForkChoice<P> {
         }
         // 3. The checkpoint state: the target block's state advanced to the epoch start.
         if !self.checkpoint_states.contains_key(target) {
-            let mut state = base.clone();
-            process_slots_cached(
-                &mut state,
-                target_start,
-                &self.config,
-                &mut self.cache.state_roots,
-            )
-            .map_err(|source| ForkChoiceError::CheckpointState {
-                epoch: target.epoch,
-                root: target.root,
-                source: Box::new(source),
-            })?;
+            let state = Self::advanced(base, target_start, &self.config, &mut self.cache).map_err(
+                |source| ForkChoiceError::CheckpointState {
+                    epoch: target.epoch,
+                    root: target.root,
+                    source: Box::new(source),
+                },
+            )?;
             self.checkpoint_states.insert(target.clone(), state);
         }
         let Some(target_state) = self.checkpoint_states.get(target) else {
@@ -486,12 +539,13 @@ impl<P: Preset> ForkChoice<P> {
                 });
             };
             let start = Self::epoch_start_slot(justified.epoch, "get_head: justified epoch start")?;
-            let mut state = base.clone();
-            process_slots_cached(&mut state, start, &self.config, &mut self.cache.state_roots)
-                .map_err(|source| ForkChoiceError::CheckpointState {
-                    epoch: justified.epoch,
-                    root: justified.root,
-                    source: Box::new(source),
+            let state =
+                Self::advanced(base, start, &self.config, &mut self.cache).map_err(|source| {
+                    ForkChoiceError::CheckpointState {
+                        epoch: justified.epoch,
+                        root: justified.root,
+                        source: Box::new(source),
+                    }
                 })?;
             self.checkpoint_states.insert(justified.clone(), state);
         }
@@ -530,6 +584,22 @@ impl<P: Preset> ForkChoice<P> {
         self.votes.mark_applied();
         self.applied_balances = balances;
         Ok(self.proto.find_head(&self.justified.root)?)
+    }
+
+    /// `base` advanced to `slot` (`process_slots`): the same state, shared, if it is already
+    /// there, else a processed copy.
+    fn advanced(
+        base: &Arc<BeaconState<P>>,
+        slot: Slot,
+        config: &ChainConfig,
+        cache: &mut TransitionCache,
+    ) -> Result<Arc<BeaconState<P>>, crate::errors::SlotError> {
+        if base.slot == slot {
+            return Ok(base.clone());
+        }
+        let mut state = BeaconState::clone(base);
+        process_slots_cached(&mut state, slot, config, &mut cache.state_roots)?;
+        Ok(Arc::new(state))
     }
 
     /// Forgets every block that does not descend from the finalized block, with its states,

@@ -71,7 +71,12 @@ fn finish_genesis<P: Preset>(
     state: &mut BeaconState<P>,
     config: &ChainConfig,
 ) -> Result<(), GenesisError> {
-    for (validator, &balance) in state.validators.iter_mut().zip(state.balances.iter()) {
+    for (validator, &balance) in state
+        .validators
+        .make_mut()
+        .iter_mut()
+        .zip(state.balances.iter())
+    {
         validator.effective_balance =
             (balance - balance % P::EFFECTIVE_BALANCE_INCREMENT).min(P::MAX_EFFECTIVE_BALANCE);
         if validator.effective_balance == P::MAX_EFFECTIVE_BALANCE {

@@ -32,7 +32,7 @@ fn pyspec_test_genesis(count: u64, balance: u64) -> BeaconState<Minimal> {
         let effective_balance = (balance - balance % 1_000_000_000).min(32_000_000_000);
         let activated = effective_balance >= 32_000_000_000;
         let epoch = if activated { 0 } else { FAR_FUTURE_EPOCH };
-        state.validators.push(Validator {
+        state.validators.make_mut().push(Validator {
             pubkey,
             withdrawal_credentials: bls_withdrawal_credentials(&pubkey),
             effective_balance,

@@ -21,7 +21,7 @@ use consensus::{
     Checkpoint, CommitteeBits, Crosslink, Preset,
 };
 use networking::GossipMessage;
-use shard::block::sign_shard_block;
+use shard::block::sign_shard_block_with;
 use shard::execute::{BlockError, BlockLimits, ExecutionContext};
 use shard::produce::{produce_block, BlockTemplate};
 use std::sync::Arc;
@@ -83,19 +83,42 @@ impl<P: Preset> Node<P> {
     }
 
     /// The head state advanced to `slot` (cached for the slot's duties).
+    /// The head's own post-state is shared, not copied, when the head is at `slot`.
     fn head_state_at(&mut self, slot: Slot) -> Option<Arc<BeaconState<P>>> {
         if let Some((root, at, state)) = &self.advanced {
             if *root == self.head && *at == slot {
                 return Some(state.clone());
             }
         }
-        let mut state = self.fork_choice.block_state(&self.head)?.clone();
-        if state.slot < slot {
+        let head = self.fork_choice.block_state_shared(&self.head)?;
+        let state = if head.slot < slot {
+            let mut state = BeaconState::clone(&head);
             process_slots_cached(&mut state, slot, &self.chain, &mut self.roots).ok()?;
-        }
-        let state = Arc::new(state);
+            Arc::new(state)
+        } else {
+            head
+        };
         self.advanced = Some((self.head, slot, state.clone()));
         Some(state)
+    }
+
+    /// `get_beacon_proposer_index` at `slot` on the head. Within the head's epoch the head
+    /// state answers as is (the seed, the active set, the start shard and the effective
+    /// balances only change at an epoch boundary), so a node that does not propose never
+    /// copies the state to find out.
+    fn beacon_proposer(&mut self, slot: Slot) -> Option<ValidatorIndex> {
+        let epoch = slot / P::SLOTS_PER_EPOCH;
+        let head = self.fork_choice.block_state_shared(&self.head)?;
+        let state = if head.slot / P::SLOTS_PER_EPOCH == epoch {
+            head
+        } else {
+            self.head_state_at(slot)?
+        };
+        let shuffling = self
+            .shufflings
+            .get(state.as_ref(), epoch, &self.chain)
+            .ok()?;
+        shuffling.proposer::<P>(&state.validators, slot).ok()
     }
 
     fn refused(&mut self, validator: ValidatorIndex, reason: String) {
@@ -113,19 +136,16 @@ impl<P: Preset> Node<P> {
     }
 
     fn propose_beacon_block(&mut self, slot: Slot) {
-        let Some(state) = self.head_state_at(slot) else {
-            return;
-        };
-        let epoch = slot / P::SLOTS_PER_EPOCH;
-        let Ok(shuffling) = self.shufflings.get(state.as_ref(), epoch, &self.chain) else {
-            return;
-        };
-        let Ok(proposer) = shuffling.proposer::<P>(&state.validators, slot) else {
+        let Some(proposer) = self.beacon_proposer(slot) else {
             return;
         };
         let Some(key) = self.keys.get(&proposer).cloned() else {
             return;
         };
+        let Some(state) = self.head_state_at(slot) else {
+            return;
+        };
+        let epoch = slot / P::SLOTS_PER_EPOCH;
         if let Err(refusal) = self
             .protection
             .approve_block(&mut self.store, proposer, slot)
@@ -168,6 +188,7 @@ impl<P: Preset> Node<P> {
             &self.chain,
             Crypto::fake_for_simulation(),
             &mut self.pubkeys,
+            &mut self.shufflings,
         )
         .is_err()
         {
@@ -180,29 +201,49 @@ impl<P: Preset> Node<P> {
         );
         block.signature = crypto.sign(&key, &message);
         let block = Arc::new(block);
-        if let Ok(root) = self.import_beacon_block(block.clone(), Crypto::fake_for_simulation()) {
+        if let Ok(root) = self.import_own_beacon_block(block.clone(), post) {
             self.update_head();
             self.emit(Event::Proposed { slot, root });
             self.publish(GossipMessage::BeaconBlock(Box::new(block.as_ref().clone())));
         }
     }
 
+    /// Every shard block this node's validators propose at `slot`, approved by slashing
+    /// protection in one durable commit before any is signed.
     fn propose_shard_blocks(&mut self, slot: Slot) {
         let head = self.head;
+        let mut duties = Vec::new();
         for shard in 0..self.chain.active_shard_count {
             let Ok(proposer) = self.shard_proposer(&head, shard, slot) else {
                 continue;
             };
-            let Some(key) = self.keys.get(&proposer).cloned() else {
-                continue;
-            };
-            if let Err(refusal) =
-                self.protection
-                    .approve_shard_block(&mut self.store, proposer, shard, slot)
-            {
+            if self.keys.contains_key(&proposer) {
+                duties.push((proposer, shard, slot));
+            }
+        }
+        if duties.is_empty() {
+            return;
+        }
+        let verdicts = match self
+            .protection
+            .approve_shard_blocks(&mut self.store, &duties)
+        {
+            Ok(verdicts) => verdicts,
+            Err(error) => {
+                for &(proposer, _, _) in &duties {
+                    self.refused(proposer, format!("slashing protection store: {error}"));
+                }
+                return;
+            }
+        };
+        for (&(proposer, shard, _), verdict) in duties.iter().zip(verdicts) {
+            if let Err(refusal) = verdict {
                 self.refused(proposer, refusal.to_string());
                 continue;
             }
+            let Some(key) = self.keys.get(&proposer).cloned() else {
+                continue;
+            };
             self.propose_shard_block(slot, shard, proposer, &key, head);
         }
     }
@@ -266,7 +307,13 @@ impl<P: Preset> Node<P> {
         let Some((mut produced, state)) = produced else {
             return;
         };
-        sign_shard_block(&mut produced.block, key, fork_version, self.config.crypto);
+        sign_shard_block_with(
+            &mut produced.block,
+            &produced.outcome.body_root,
+            key,
+            fork_version,
+            self.config.crypto,
+        );
         let block = Arc::new(produced.block);
         let root = produced.outcome.block_root;
         self.record_shard_block(block.clone(), produced.outcome, state);

@@ -5,6 +5,7 @@
 use super::crosslinks::{build_crosslink_data, crosslink_slots};
 use super::io::{CrossShardSent, Event};
 use super::shard_chain::GENESIS_PARENT;
+use super::shufflings::shard_set;
 use super::{Node, NodeError, MAX_PENDING};
 use crate::fork_choice::ForkChoiceError;
 use consensus::bls::Crypto;
@@ -61,6 +62,25 @@ impl<P: Preset> Node<P> {
         block: Arc<BeaconBlock>,
         crypto: Crypto,
     ) -> Result<Root, ImportError> {
+        self.import_beacon_block_with(block, crypto, None)
+    }
+
+    /// Imports the node's own block, whose post-state it computed while building it (the
+    /// transition is not run a second time).
+    pub(super) fn import_own_beacon_block(
+        &mut self,
+        block: Arc<BeaconBlock>,
+        post: BeaconState<P>,
+    ) -> Result<Root, ImportError> {
+        self.import_beacon_block_with(block, Crypto::fake_for_simulation(), Some(post))
+    }
+
+    fn import_beacon_block_with(
+        &mut self,
+        block: Arc<BeaconBlock>,
+        crypto: Crypto,
+        post: Option<BeaconState<P>>,
+    ) -> Result<Root, ImportError> {
         let root = block.signing_root();
         if self.blocks.contains_key(&root) {
             return Err(ImportError::Ignored("block already known".into()));
@@ -74,7 +94,11 @@ impl<P: Preset> Node<P> {
             self.hold_block(block.clone());
             return Err(ImportError::Missing(block.parent_root));
         }
-        match self.fork_choice.on_block(&block, crypto) {
+        let imported = match post {
+            Some(post) => self.fork_choice.on_block_with_post_state(&block, post),
+            None => self.fork_choice.on_block(&block, crypto),
+        };
+        match imported {
             Ok(_) => {}
             Err(ForkChoiceError::BlockFromFuture { .. }) => {
                 return Err(ImportError::Ignored("block from the future".into()))
@@ -525,9 +549,7 @@ impl<P: Preset> Node<P> {
             .block_state(beacon_root)
             .ok_or_else(|| "shard block: beacon state unavailable".to_string())?;
         if epoch <= (state.slot / P::SLOTS_PER_EPOCH).saturating_add(1) {
-            let set = self
-                .shufflings
-                .shard_set(state, epoch, &self.chain)
+            let set = shard_set(&mut self.shufflings, state, epoch, &self.chain)
                 .map_err(|e| format!("shard block: shuffling: {e}"))?;
             return shard::committee::shard_proposer::<P, _>(&set, &state.validators, shard, slot)
                 .map_err(|e| format!("shard block: {e}"));
@@ -535,9 +557,7 @@ impl<P: Preset> Node<P> {
         let state = self
             .state_for_epoch(beacon_root, epoch)
             .ok_or_else(|| "shard block: beacon state unavailable".to_string())?;
-        let set = self
-            .shufflings
-            .shard_set(state.as_ref(), epoch, &self.chain)
+        let set = shard_set(&mut self.shufflings, state.as_ref(), epoch, &self.chain)
             .map_err(|e| format!("shard block: shuffling: {e}"))?;
         shard::committee::shard_proposer::<P, _>(&set, &state.validators, shard, slot)
             .map_err(|e| format!("shard block: {e}"))

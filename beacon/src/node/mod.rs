@@ -38,6 +38,7 @@ pub use config::{
 pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId, Verdict};
 
 use crate::fork_choice::{ForkChoice, ForkChoiceError};
+use crate::shuffling_cache::KeyedShufflings;
 use crate::signatures::PubkeyCache;
 use crate::slashing_protection::SlashingProtection;
 use crate::state_root_cache::StateRootCache;
@@ -52,7 +53,6 @@ use networking::{Limits, Status};
 use op_pool::OpPool;
 use shard::{ShardBlock, ShardState};
 use shard_chain::ShardChain;
-use shufflings::Shufflings;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -146,7 +146,7 @@ pub struct Node<P: Preset> {
     next_request_id: u64,
     requests: BTreeMap<u64, (PeerId, Pending)>,
     pubkeys: PubkeyCache,
-    shufflings: Shufflings,
+    shufflings: KeyedShufflings,
     roots: StateRootCache,
     /// The head state advanced to a slot, for duties: `(head, slot, state)`.
     advanced: Option<(Root, Slot, Arc<BeaconState<P>>)>,
@@ -174,6 +174,7 @@ impl<P: Preset> Node<P> {
         }
         let mut fork_choice =
             ForkChoice::get_genesis_store(config.genesis.beacon.as_ref().clone(), chain.clone())?;
+        fork_choice.set_validate_state_roots(true);
         let genesis_root = fork_choice.justified_checkpoint().root;
         let protection = SlashingProtection::load(&store)?;
         let shards = config
@@ -224,7 +225,7 @@ impl<P: Preset> Node<P> {
             next_request_id: 0,
             requests: BTreeMap::new(),
             pubkeys: PubkeyCache::new(),
-            shufflings: Shufflings::new(),
+            shufflings: KeyedShufflings::new(),
             roots: StateRootCache::new(),
             advanced: None,
             epoch_handled: None,

@@ -24,10 +24,79 @@ struct Undo {
     old_len: usize,
 }
 
+/// The size of one page of [`Pages`].
+const PAGE: usize = 1 << 16;
+
+/// The disk's bytes in fixed pages, allocated on first write: growing the disk never moves
+/// what is already on it, and a region never written reads as zeros.
+#[derive(Debug, Default)]
+struct Pages {
+    pages: Vec<Option<Box<[u8]>>>,
+    len: usize,
+}
+
+impl Pages {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes of `start..end` (which must lie within the length).
+    fn get(&self, start: usize, end: usize) -> Option<Vec<u8>> {
+        if start > end || end > self.len {
+            return None;
+        }
+        let mut out = vec![0u8; end - start];
+        let mut at = start;
+        while at < end {
+            let (page, offset) = (at / PAGE, at % PAGE);
+            let take = (PAGE - offset).min(end - at);
+            if let Some(Some(bytes)) = self.pages.get(page) {
+                out[at - start..at - start + take].copy_from_slice(&bytes[offset..offset + take]);
+            }
+            at += take;
+        }
+        Some(out)
+    }
+
+    /// Writes `data` at `start`, growing the length to cover it.
+    fn put(&mut self, start: usize, data: &[u8]) {
+        let end = start + data.len();
+        if end > self.len {
+            self.resize(end);
+        }
+        let mut at = start;
+        while at < end {
+            let (page, offset) = (at / PAGE, at % PAGE);
+            let take = (PAGE - offset).min(end - at);
+            let bytes = self.pages[page].get_or_insert_with(|| vec![0u8; PAGE].into_boxed_slice());
+            bytes[offset..offset + take].copy_from_slice(&data[at - start..at - start + take]);
+            at += take;
+        }
+    }
+
+    /// Sets the length; bytes past a shrunk length are zeroed, so growing again reads zeros.
+    fn resize(&mut self, len: usize) {
+        if len < self.len {
+            let keep = len.div_ceil(PAGE);
+            self.pages.truncate(keep);
+            if let Some(Some(last)) = self.pages.get_mut(len / PAGE) {
+                last[len % PAGE..].fill(0);
+            }
+        } else {
+            self.pages.resize_with(len.div_ceil(PAGE), || None);
+        }
+        self.len = len;
+    }
+}
+
 /// The disk's state, shared by every clone and handle.
 #[derive(Debug, Default)]
 struct DiskState {
-    data: Vec<u8>,
+    data: Pages,
     undo: Vec<Undo>,
     generation: u64,
     crashes: u64,
@@ -40,14 +109,8 @@ impl DiskState {
     /// Rolls back every change since the last sync, newest first, and retires every handle.
     fn crash(&mut self) {
         while let Some(undo) = self.undo.pop() {
-            let end = undo.offset.saturating_add(undo.old_bytes.len());
-            if self.data.len() < end {
-                self.data.resize(end, 0);
-            }
-            if let Some(target) = self.data.get_mut(undo.offset..end) {
-                target.copy_from_slice(&undo.old_bytes);
-            }
-            self.data.resize(undo.old_len, 0);
+            self.data.put(undo.offset, &undo.old_bytes);
+            self.data.resize(undo.old_len);
         }
         self.generation = self.generation.wrapping_add(1);
         self.crashes = self.crashes.wrapping_add(1);
@@ -188,8 +251,7 @@ impl redb::StorageBackend for SimDiskHandle {
             .ok_or_else(|| io::Error::other("read range overflows"))?;
         state
             .data
-            .get(start..end)
-            .map(<[u8]>::to_vec)
+            .get(start, end)
             .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "read past end of disk"))
     }
 
@@ -200,17 +262,13 @@ impl redb::StorageBackend for SimDiskHandle {
             return Ok(());
         }
         let old_len = state.data.len();
-        let old_bytes = state
-            .data
-            .get(new_len..)
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default();
+        let old_bytes = state.data.get(new_len, old_len).unwrap_or_default();
         state.undo.push(Undo {
             offset: new_len.min(old_len),
             old_bytes,
             old_len,
         });
-        state.data.resize(new_len, 0);
+        state.data.resize(new_len);
         Ok(())
     }
 
@@ -237,20 +295,14 @@ impl redb::StorageBackend for SimDiskHandle {
         let old_len = state.data.len();
         let old_bytes = state
             .data
-            .get(start..end.min(old_len))
-            .map(<[u8]>::to_vec)
+            .get(start.min(old_len), end.min(old_len))
             .unwrap_or_default();
         state.undo.push(Undo {
             offset: start,
             old_bytes,
             old_len,
         });
-        if state.data.len() < end {
-            state.data.resize(end, 0);
-        }
-        if let Some(target) = state.data.get_mut(start..end) {
-            target.copy_from_slice(data);
-        }
+        state.data.put(start, data);
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ use super::block::BeaconBlockHeader;
 use super::misc::{Checkpoint, Eth1Data, Fork, Validator};
 use crate::preset::Preset;
 use crate::primitives::{Gwei, Root, Shard, Slot};
+use crate::shared::Shared;
 
 use ssz_rs::prelude::*;
 
@@ -31,7 +32,7 @@ pub struct BeaconState<P: Preset> {
     pub eth1_data_votes: P::Eth1DataVotes,
     pub eth1_deposit_index: u64,
     // Registry
-    pub validators: List<Validator, VALIDATOR_REGISTRY_LIMIT>,
+    pub validators: Shared<List<Validator, VALIDATOR_REGISTRY_LIMIT>>,
     pub balances: List<Gwei, VALIDATOR_REGISTRY_LIMIT>,
     // Shuffling
     pub start_shard: Shard,

@@ -110,6 +110,11 @@ pub struct Summary {
     pub simulated_seconds: f64,
     /// Wall-clock duration of the run, in seconds (filled in by the binary).
     pub wall_seconds: f64,
+    /// Wall-clock seconds before the first slot: keys, genesis, nodes (filled in by the binary).
+    pub setup_seconds: f64,
+    /// Simulated seconds per wall-clock second after setup: the rate a longer run approaches
+    /// (filled in by the binary).
+    pub sim_seconds_per_run_second: f64,
     /// Simulated seconds per wall-clock second (filled in by the binary).
     pub sim_seconds_per_wall_second: f64,
     /// Events processed per wall-clock second (filled in by the binary).
@@ -313,7 +318,9 @@ pub const SUMMARY_FIELDS: &[(&str, &str)] = &[
     ("messages_dropped", "network messages dropped, count"),
     ("simulated_seconds", "simulated (virtual) time covered, seconds"),
     ("wall_seconds", "wall-clock duration of the run, seconds, null if not measured"),
+    ("setup_seconds", "wall-clock seconds before the first slot (keys, genesis, nodes)"),
     ("sim_seconds_per_wall_second", "simulated seconds per wall-clock second, null if undefined"),
+    ("sim_seconds_per_run_second", "simulated seconds per wall-clock second after setup, null if undefined"),
     ("events_per_wall_second", "events processed per wall-clock second, null if undefined"),
     ("params", "the scenario's parameters, an object with the keys of PARAM_COLUMNS"),
 ];
@@ -372,6 +379,8 @@ pub(crate) mod fixtures {
             messages_dropped: 1000,
             simulated_seconds: 384.0,
             wall_seconds: 2.5,
+            setup_seconds: 0.5,
+            sim_seconds_per_run_second: 192.0,
             sim_seconds_per_wall_second: 153.6,
             events_per_wall_second: 49_382.4,
             params: params(),

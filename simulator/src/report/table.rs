@@ -99,10 +99,21 @@ pub fn render_table(summary: &Summary) -> String {
             s.events_processed, s.messages_delivered, s.messages_dropped
         ),
     );
-    row("wall time", with_unit(Some(s.wall_seconds), 3, "s"));
+    row(
+        "wall time",
+        format!(
+            "{} (setup {})",
+            with_unit(Some(s.wall_seconds), 3, "s"),
+            with_unit(Some(s.setup_seconds), 3, "s")
+        ),
+    );
     row(
         "simulated s per wall s",
-        float(s.sim_seconds_per_wall_second, 1),
+        format!(
+            "{} ({} after setup)",
+            float(s.sim_seconds_per_wall_second, 1),
+            float(s.sim_seconds_per_run_second, 1)
+        ),
     );
 
     let width = rows
@@ -242,7 +253,11 @@ mod tests {
             value_of(&table, "cross-shard sent / credited"),
             "1900 / 1870 (0 sent 3+ epochs before the end not credited)"
         );
-        assert_eq!(value_of(&table, "wall time"), "2.500 s");
+        assert_eq!(value_of(&table, "wall time"), "2.500 s (setup 0.500 s)");
+        assert_eq!(
+            value_of(&table, "simulated s per wall s"),
+            "153.6 (192.0 after setup)"
+        );
     }
 
     #[test]
@@ -267,7 +282,10 @@ mod tests {
         );
         assert!(!table.contains("TPS by shard"));
         assert_eq!(value_of(&table, "crosslinks per shard min / max"), "n/a");
-        assert_eq!(value_of(&table, "simulated s per wall s"), "n/a");
+        assert_eq!(
+            value_of(&table, "simulated s per wall s"),
+            "n/a (192.0 after setup)"
+        );
         assert_eq!(value_of(&table, "safety violations"), "10");
         assert!(table.contains("violation 7 second line"));
         assert!(!table.contains("violation 8"));

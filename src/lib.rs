@@ -1,0 +1,3 @@
+//! What the `shardnode` binaries share beyond the library crates: the memory allocator.
+
+pub mod allocator;
