@@ -1,8 +1,10 @@
 //! Simulator speed (design 8): events per wall second and simulated seconds per wall second,
 //! for the default scenario (8 nodes, 256 validators, minimal, 8 shards, real BLS, 12 epochs,
 //! 200 tx/s per shard, 10% cross-shard) and for 64 active shards × 16,384 validators (mainnet
-//! preset, fake crypto, 4 nodes, 4 epochs, 10 tx/s per shard). Target for the latter: at least
-//! 200 simulated seconds per wall second.
+//! preset, fake crypto, 4 nodes, 4 epochs) at 0, 1 and 10 transactions per second per shard.
+//! Target for the latter: at least 200 simulated seconds per wall second. Without
+//! transactions the run is the protocol alone at that scale (every shard still gets a block
+//! every slot, crosslinked every epoch); the transaction rates show what load keeps it there.
 //!
 //! A whole run takes tens of seconds, so each scenario runs `SHARDNODE_SIM_BENCH_RUNS` times
 //! (default 1) and every run is printed; no statistics are drawn from fewer than 10 samples.
@@ -81,10 +83,14 @@ fn bench(name: &str, scenario: &Scenario, floor_per_tx: f64, floor_label: &str, 
             s.transactions_included,
             &s.trace_hash[..16],
         );
-        println!(
-            "simulator/{name} run {run}: floor {floor_label}: {floor:.1} s on one core ({:.2}x of the wall time)",
-            wall / floor.max(f64::MIN_POSITIVE)
-        );
+        if s.transactions_included == 0 {
+            println!("simulator/{name} run {run}: no transactions, so no transaction floor");
+        } else {
+            println!(
+                "simulator/{name} run {run}: floor {floor_label}: {floor:.1} s on one core ({:.2}x of the wall time)",
+                wall / floor
+            );
+        }
     }
 }
 
@@ -92,20 +98,23 @@ fn main() {
     shardnode::allocator::configure();
     // `cargo bench` passes `--bench`; nothing else is read.
     let default = Scenario::default();
-    let mut mainnet = Scenario::default();
-    for (key, value) in [
-        ("preset", "mainnet"),
-        ("validators", "16384"),
-        ("active_shards", "64"),
-        ("crypto", "fake"),
-        ("nodes", "4"),
-        ("epochs", "4"),
-        ("tps_per_shard", "10"),
-        ("accounts_per_shard", "64"),
-    ] {
-        mainnet.set(key, value).expect("valid override");
-    }
-    mainnet.validate().expect("valid scenario");
+    let mainnet = |tps_per_shard: &str| {
+        let mut mainnet = Scenario::default();
+        for (key, value) in [
+            ("preset", "mainnet"),
+            ("validators", "16384"),
+            ("active_shards", "64"),
+            ("crypto", "fake"),
+            ("nodes", "4"),
+            ("epochs", "4"),
+            ("tps_per_shard", tps_per_shard),
+            ("accounts_per_shard", "64"),
+        ] {
+            mainnet.set(key, value).expect("valid override");
+        }
+        mainnet.validate().expect("valid scenario");
+        mainnet
+    };
     let ed = ed25519_floor_per_tx();
     let sha = sha256_floor_per_tx();
     println!(
@@ -120,11 +129,13 @@ fn main() {
         "ed25519 sign + verify of every included transaction once",
         1.0,
     );
-    bench(
-        "mainnet_64_shards_16384_validators_fake",
-        &mainnet,
-        sha,
-        "raw SHA-256 of every included transaction's root at each of the 4 nodes",
-        4.0,
-    );
+    for tps in ["0", "1", "10"] {
+        bench(
+            &format!("mainnet_64_shards_16384_validators_fake_{tps}_tx_per_shard"),
+            &mainnet(tps),
+            sha,
+            "raw SHA-256 of every included transaction's root at each of the 4 nodes",
+            4.0,
+        );
+    }
 }

@@ -776,3 +776,46 @@ fn a_new_justified_checkpoint_restricts_the_head_and_pruning_keeps_it() {
     assert_eq!(weight(&fc, &r33), stake(&fc, |_| true));
     assert_eq!(weight(&fc, &chain[16]), stake(&fc, |_| true));
 }
+
+#[test]
+fn state_roots_are_checked_when_asked_and_a_proposers_post_state_is_adopted() {
+    let (mut h, mut fc) = Harness::new(ChainConfig::default());
+    fc.on_tick(LATE_MS);
+    let g = h.genesis_root;
+    let b1 = h.block(g, 1, vec![], 0);
+    let mut forged = b1.clone();
+    forged.state_root = Root::new([9; 32]);
+
+    // v0.8.4 does not look at the state root...
+    let mut reference = fc.clone();
+    assert!(reference.on_block(&forged, crypto()).is_ok());
+    // ...a node does.
+    fc.set_validate_state_roots(true);
+    assert!(matches!(
+        fc.on_block(&forged, crypto()),
+        Err(ForkChoiceError::Transition { root, .. }) if root == forged.signing_root()
+    ));
+    assert!(!fc.contains_block(&forged.signing_root()));
+
+    // A proposer's own post-state is adopted as is, and equals the transition's.
+    let post = h.states[&b1.signing_root()].clone();
+    let mut own = fc.clone();
+    let r1 = own
+        .on_block_with_post_state(&b1, post.clone())
+        .unwrap()
+        .root;
+    assert_eq!(own.block_state(&r1), Some(&post));
+    let r1_again = import(&mut fc, &b1);
+    assert_eq!(r1_again, r1);
+    assert_eq!(fc.block_state(&r1), own.block_state(&r1));
+
+    // A post-state that does not match the block's state root is refused.
+    let b2 = h.block(r1, 2, vec![], 0);
+    let mut wrong = h.states[&b2.signing_root()].clone();
+    wrong.eth1_deposit_index += 1;
+    let mut own = fc.clone();
+    assert!(matches!(
+        own.on_block_with_post_state(&b2, wrong),
+        Err(ForkChoiceError::Transition { .. })
+    ));
+}

@@ -212,6 +212,21 @@ impl Mempool {
         Some(tx)
     }
 
+    /// [`Self::prune`] for `senders` only: after a block that extends the head, only the
+    /// senders of its transactions have new nonces.
+    pub fn prune_senders(&mut self, state: &ShardState, senders: &[Address]) {
+        for from in senders {
+            let Some(queue) = self.by_sender.get(from) else {
+                continue;
+            };
+            let next = state.account_or_default(from).nonce;
+            let stale: Vec<u64> = queue.range(..next).map(|(nonce, _)| *nonce).collect();
+            for nonce in stale {
+                self.remove(from, nonce);
+            }
+        }
+    }
+
     /// Drops every transaction whose nonce `state` has already used (after a block).
     pub fn prune(&mut self, state: &ShardState) {
         let stale: Vec<(Address, u64)> = self

@@ -523,12 +523,24 @@ impl<P: Preset> Node<P> {
                 || self.blocks.get(&block.beacon_block_root).is_some_and(|b| {
                     self.canonical.get(&b.slot) == Some(&block.beacon_block_root)
                 }));
+        let anchor = self
+            .shard_anchors
+            .get(shard as usize)
+            .copied()
+            .unwrap_or(GENESIS_PARENT);
+        let senders: Vec<shard::Address> = if extends_head {
+            block.body.transactions.iter().map(|tx| tx.from).collect()
+        } else {
+            Vec::new()
+        };
         let chain = &mut self.shards[shard as usize];
         chain.insert(block, header, root, state, outcome.outgoing_receipts);
         if extends_head {
-            // The longest chain grew by this block: no need to search the tree.
+            // The longest chain grew by this block: no need to search the tree, and only the
+            // block's senders have new nonces.
             chain.set_head(root);
-            chain.prune_mempool();
+            chain.prune_mempool_senders(&senders);
+            chain.prune_states(2 * P::SLOTS_PER_EPOCH, &[anchor]);
         } else {
             self.update_shard_head(shard);
         }

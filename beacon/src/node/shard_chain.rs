@@ -8,7 +8,7 @@
 use consensus::primitives::{Root, Shard, Slot};
 use shard::execute::{execute_block_with, ExecutionContext};
 use shard::{Mempool, MempoolLimits, Receipt, ShardBlock, ShardBlockHeader, ShardState};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// A block this node executed, with what execution produced.
@@ -40,6 +40,9 @@ pub struct ShardChain {
     children: BTreeMap<Root, Vec<Root>>,
     head: Root,
     pub mempool: Mempool,
+    /// The entries that still hold a post-state, by slot: what `prune_states` looks through
+    /// (without walking every block the chain keeps).
+    stateful: BTreeSet<(Slot, Root)>,
 }
 
 impl ShardChain {
@@ -69,6 +72,7 @@ impl ShardChain {
             children: BTreeMap::new(),
             head: GENESIS_PARENT,
             mempool: Mempool::new(MempoolLimits::default()),
+            stateful: BTreeSet::new(),
         }
     }
 
@@ -129,30 +133,35 @@ impl ShardChain {
 
     /// Drops what the head state has made stale from the mempool.
     pub fn prune_mempool(&mut self) {
+        self.with_head_state_and_mempool(|state, mempool| mempool.prune(state));
+    }
+
+    /// [`Self::prune_mempool`] after the head grew by one block: only `senders` (those of the
+    /// block's transactions) have new nonces.
+    pub fn prune_mempool_senders(&mut self, senders: &[shard::Address]) {
+        self.with_head_state_and_mempool(|state, mempool| mempool.prune_senders(state, senders));
+    }
+
+    /// Runs `f` on the head's post-state and the mempool (nothing if the state is missing).
+    fn with_head_state_and_mempool<R>(
+        &mut self,
+        f: impl FnOnce(&ShardState, &mut Mempool) -> R,
+    ) -> Option<R> {
         let Self {
             entries,
             head,
             mempool,
             ..
         } = self;
-        if let Some(state) = entries.get(head).and_then(|e| e.state.as_ref()) {
-            mempool.prune(state);
-        }
+        let state = entries.get(head).and_then(|e| e.state.as_ref())?;
+        Some(f(state, mempool))
     }
 
     /// Admits a transaction whose signature was checked to the mempool, against the head
     /// state; `false` when the mempool refuses it (stale nonce, full, underpriced...).
     pub fn admit(&mut self, tx: shard::Transaction) -> bool {
-        let Self {
-            entries,
-            head,
-            mempool,
-            ..
-        } = self;
-        entries
-            .get(head)
-            .and_then(|e| e.state.as_ref())
-            .is_some_and(|state| mempool.insert(tx, state, false).is_ok())
+        self.with_head_state_and_mempool(|state, mempool| mempool.insert(tx, state, false).is_ok())
+            .unwrap_or(false)
     }
 
     /// Records an executed block with its post-state.
@@ -181,6 +190,7 @@ impl ShardChain {
             block: Some(block),
         };
         self.children.entry(entry.parent).or_default().push(root);
+        self.stateful.insert((entry.slot, root));
         self.entries.insert(root, entry);
         true
     }
@@ -297,14 +307,19 @@ impl ShardChain {
         let head_slot = self.head().slot;
         let horizon = head_slot.saturating_sub(keep_slots);
         let head = self.head;
-        for (root, entry) in self.entries.iter_mut() {
-            if entry.slot < horizon
-                && *root != head
-                && *root != GENESIS_PARENT
-                && !keep.contains(root)
-            {
+        let old: Vec<(Slot, Root)> = self
+            .stateful
+            .range(..(horizon, Root::zero()))
+            .copied()
+            .collect();
+        for (slot, root) in old {
+            if root == head || root == GENESIS_PARENT || keep.contains(&root) {
+                continue;
+            }
+            if let Some(entry) = self.entries.get_mut(&root) {
                 entry.state = None;
             }
+            self.stateful.remove(&(slot, root));
         }
     }
 
