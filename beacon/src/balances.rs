@@ -3,8 +3,8 @@
 
 use crate::errors::HelperError;
 use crate::util::{get_mut, to_usize};
+use consensus::accessors::validator_in;
 use consensus::accessors::{get_active_validator_indices, get_current_epoch};
-use consensus::errors::Error as ConsensusError;
 use consensus::primitives::{Gwei, ValidatorIndex};
 use consensus::{BeaconState, Preset, Validator};
 
@@ -15,13 +15,7 @@ pub fn increase_balance<P: Preset>(
     index: ValidatorIndex,
     delta: Gwei,
 ) -> Result<(), HelperError> {
-    let len = state.balances.len();
-    let balance =
-        get_mut(&mut state.balances, to_usize(index)).ok_or(HelperError::UnknownBalance {
-            rule: "increase_balance",
-            index,
-            len,
-        })?;
+    let balance = balance_mut(state, index, "increase_balance")?;
     *balance = balance.checked_add(delta).ok_or(HelperError::Overflow {
         rule: "increase_balance",
     })?;
@@ -34,15 +28,23 @@ pub fn decrease_balance<P: Preset>(
     index: ValidatorIndex,
     delta: Gwei,
 ) -> Result<(), HelperError> {
-    let len = state.balances.len();
-    let balance =
-        get_mut(&mut state.balances, to_usize(index)).ok_or(HelperError::UnknownBalance {
-            rule: "decrease_balance",
-            index,
-            len,
-        })?;
+    let balance = balance_mut(state, index, "decrease_balance")?;
     *balance = balance.saturating_sub(delta);
     Ok(())
+}
+
+/// `balances[index]` for `rule`, refusing an unknown index.
+fn balance_mut<'s, P: Preset>(
+    state: &'s mut BeaconState<P>,
+    index: ValidatorIndex,
+    rule: &'static str,
+) -> Result<&'s mut Gwei, HelperError> {
+    let len = state.balances.len();
+    get_mut(&mut state.balances, to_usize(index)).ok_or(HelperError::UnknownBalance {
+        rule,
+        index,
+        len,
+    })
 }
 
 /// `get_total_balance(state, indices)` = `max(1, Σ effective_balance)`. `indices` is a set in
@@ -61,12 +63,7 @@ pub(crate) fn total_balance(
 ) -> Result<Gwei, HelperError> {
     let mut sum: u128 = 0;
     for index in indices {
-        let validator = validators
-            .get(to_usize(index))
-            .ok_or(HelperError::Consensus(ConsensusError::UnknownValidator {
-                index,
-                len: validators.len(),
-            }))?;
+        let validator = validator_in(validators, index).map_err(HelperError::Consensus)?;
         sum += u128::from(validator.effective_balance);
     }
     gwei_at_least_one(sum, "get_total_balance")

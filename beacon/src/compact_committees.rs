@@ -5,6 +5,7 @@ use crate::errors::HelperError;
 use crate::parallel::map_ordered;
 use crate::shuffling_cache::ShufflingCache;
 use crate::util::to_usize;
+use consensus::accessors::validator_in;
 use consensus::committees::EpochShuffling;
 use consensus::errors::Error as ConsensusError;
 use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth};
@@ -65,12 +66,7 @@ fn compact_committee_root<P: Preset>(
     let mut pubkey_leaves = Vec::with_capacity(committee.len());
     let mut compact_chunks = vec![[0u8; 32]; committee.len().div_ceil(4)];
     for (position, &index) in committee.iter().enumerate() {
-        let validator = validators
-            .get(to_usize(index))
-            .ok_or(HelperError::Consensus(ConsensusError::UnknownValidator {
-                index,
-                len: validators.len(),
-            }))?;
+        let validator = validator_in(validators, index).map_err(HelperError::Consensus)?;
         let mut low = [0u8; 32];
         low.copy_from_slice(&validator.pubkey.0[..32]);
         let mut high = [0u8; 32];

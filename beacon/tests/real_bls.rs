@@ -108,6 +108,21 @@ fn resign(block: &mut BeaconBlock, pre: &BeaconState<Minimal>, config: &ChainCon
     );
 }
 
+/// The signature error a real-BLS transition of `block` on a copy of `pre` fails with.
+fn rejection(
+    pre: &BeaconState<Minimal>,
+    block: &BeaconBlock,
+    config: &ChainConfig,
+) -> SignatureError {
+    signature_error(state_transition(
+        &mut pre.clone(),
+        block,
+        true,
+        config,
+        Crypto::Real,
+    ))
+}
+
 fn signature_error(result: Result<(), TransitionError>) -> SignatureError {
     match result {
         Err(TransitionError::Block {
@@ -178,13 +193,7 @@ fn each_bad_signature_is_named() {
         &Root::new([9; 32]),
     );
     resign(&mut bad, &pre, &config);
-    let err = signature_error(state_transition(
-        &mut genesis.clone(),
-        &bad,
-        true,
-        &config,
-        Crypto::Real,
-    ));
+    let err = rejection(&genesis, &bad, &config);
     assert_eq!(
         err,
         SignatureError::Invalid {
@@ -198,13 +207,7 @@ fn each_bad_signature_is_named() {
     att.signature = sign(0, &Root::new([3; 32]));
     bad.body.attestations[0] = att;
     resign(&mut bad, &pre, &config);
-    let err = signature_error(state_transition(
-        &mut genesis.clone(),
-        &bad,
-        true,
-        &config,
-        Crypto::Real,
-    ));
+    let err = rejection(&genesis, &bad, &config);
     assert_eq!(
         err,
         SignatureError::Invalid {
@@ -215,13 +218,7 @@ fn each_bad_signature_is_named() {
     // Signature bytes that do not decode.
     let mut bad = block.clone();
     bad.signature = BlsSignatureBytes::new([0xff; 96]);
-    let err = signature_error(state_transition(
-        &mut genesis.clone(),
-        &bad,
-        true,
-        &config,
-        Crypto::Real,
-    ));
+    let err = rejection(&genesis, &bad, &config);
     assert_eq!(
         err,
         SignatureError::BadSignature {

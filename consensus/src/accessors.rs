@@ -114,11 +114,16 @@ pub fn validator_at<P: Preset>(
     state: &BeaconState<P>,
     index: ValidatorIndex,
 ) -> Result<&Validator, Error> {
+    validator_in(&state.validators, index)
+}
+
+/// [`validator_at`] in a registry slice.
+pub fn validator_in(validators: &[Validator], index: ValidatorIndex) -> Result<&Validator, Error> {
     usize::try_from(index)
         .ok()
-        .and_then(|i| state.validators.get(i))
+        .and_then(|i| validators.get(i))
         .ok_or(Error::UnknownValidator {
             index,
-            len: state.validators.len(),
+            len: validators.len(),
         })
 }

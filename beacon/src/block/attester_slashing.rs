@@ -6,10 +6,9 @@ use crate::attesting::{check_indexed_attestation, is_slashable_attestation_data}
 use crate::errors::{AttesterSlashingError, HelperError};
 use crate::signatures::SignedObject;
 use crate::slash_validator::slash_validator_with;
-use crate::util::to_usize;
+use consensus::accessors::validator_at;
 use consensus::accessors::{get_current_epoch, is_slashable_validator};
 use consensus::bls::Crypto;
-use consensus::errors::Error as ConsensusError;
 use consensus::primitives::ValidatorIndex;
 use consensus::{AttesterSlashing, BeaconState, ChainConfig, IndexedAttestation, Preset};
 use std::collections::BTreeSet;
@@ -21,10 +20,9 @@ pub fn process_attester_slashing<P: Preset>(
     config: &ChainConfig,
     crypto: Crypto,
 ) -> Result<(), AttesterSlashingError> {
-    let mut ctx = BlockContext::new(config, crypto);
-    process_attester_slashing_with(state, attester_slashing, &mut ctx, 0)?;
-    ctx.signatures.verify()?;
-    Ok(())
+    BlockContext::run_alone(config, crypto, |ctx| {
+        process_attester_slashing_with(state, attester_slashing, ctx, 0)
+    })
 }
 
 fn all_indices(attestation: &IndexedAttestation) -> BTreeSet<ValidatorIndex> {
@@ -59,14 +57,7 @@ pub(crate) fn process_attester_slashing_with<P: Preset>(
     let indices_2 = all_indices(attestation_2);
     let mut slashed_any = false;
     for index in all_indices(attestation_1).intersection(&indices_2).copied() {
-        let len = state.validators.len();
-        let validator = state
-            .validators
-            .get(to_usize(index))
-            .ok_or(HelperError::Consensus(ConsensusError::UnknownValidator {
-                index,
-                len,
-            }))?;
+        let validator = validator_at(state, index).map_err(HelperError::Consensus)?;
         if is_slashable_validator(validator, current_epoch) {
             let proposer = ctx.proposer(state)?;
             let queue = ctx.exit_queue(state)?;

@@ -8,6 +8,7 @@
 
 use super::deposit::PubkeyIndex;
 use crate::errors::HelperError;
+use crate::errors::SignatureError;
 use crate::shuffling_cache::{KeyedShufflings, ShufflingCache};
 use crate::signatures::{PubkeyCache, SignatureBatch};
 use crate::validator_exit::{churn_limit, ExitQueue};
@@ -59,6 +60,19 @@ impl<'c> BlockContext<'c> {
     /// The caches given to [`Self::with_caches`], with what this context added to them.
     pub fn into_caches(self) -> (PubkeyCache, KeyedShufflings) {
         (self.signatures.into_cache(), self.shufflings.into_backing())
+    }
+
+    /// Runs one step of block processing on its own (an operation handler called alone): a
+    /// fresh context, the step, then the signatures it collected, verified.
+    pub fn run_alone<E: From<SignatureError>>(
+        config: &'c ChainConfig,
+        crypto: Crypto,
+        step: impl FnOnce(&mut Self) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut ctx = Self::new(config, crypto);
+        step(&mut ctx)?;
+        ctx.signatures.verify()?;
+        Ok(())
     }
 
     /// The crypto the batch runs.

@@ -19,10 +19,9 @@ pub fn process_block_header<P: Preset>(
     config: &ChainConfig,
     crypto: Crypto,
 ) -> Result<(), BlockError> {
-    let mut ctx = BlockContext::new(config, crypto);
-    process_block_header_with(state, block, &mut ctx)?;
-    ctx.signatures.verify()?;
-    Ok(())
+    BlockContext::run_alone(config, crypto, |ctx| {
+        process_block_header_with(state, block, ctx)
+    })
 }
 
 /// `signing_root(block)` given the body root (so the body is hashed once).

@@ -19,10 +19,9 @@ pub fn process_operations<P: Preset>(
     config: &ChainConfig,
     crypto: Crypto,
 ) -> Result<(), BlockError> {
-    let mut ctx = BlockContext::new(config, crypto);
-    process_operations_with(state, body, &mut ctx)?;
-    ctx.signatures.verify()?;
-    Ok(())
+    BlockContext::run_alone(config, crypto, |ctx| {
+        process_operations_with(state, body, ctx)
+    })
 }
 
 pub(crate) fn process_operations_with<P: Preset>(

@@ -19,10 +19,9 @@ pub fn process_proposer_slashing<P: Preset>(
     config: &ChainConfig,
     crypto: Crypto,
 ) -> Result<(), ProposerSlashingError> {
-    let mut ctx = BlockContext::new(config, crypto);
-    process_proposer_slashing_with(state, proposer_slashing, &mut ctx, 0)?;
-    ctx.signatures.verify()?;
-    Ok(())
+    BlockContext::run_alone(config, crypto, |ctx| {
+        process_proposer_slashing_with(state, proposer_slashing, ctx, 0)
+    })
 }
 
 /// The rules, with the signatures added to the block's batch; `operation` is the position in

@@ -19,10 +19,7 @@ pub fn process_randao<P: Preset>(
     config: &ChainConfig,
     crypto: Crypto,
 ) -> Result<(), BlockError> {
-    let mut ctx = BlockContext::new(config, crypto);
-    process_randao_with(state, body, &mut ctx)?;
-    ctx.signatures.verify()?;
-    Ok(())
+    BlockContext::run_alone(config, crypto, |ctx| process_randao_with(state, body, ctx))
 }
 
 pub(crate) fn process_randao_with<P: Preset>(

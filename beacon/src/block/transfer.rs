@@ -21,10 +21,9 @@ pub fn process_transfer<P: Preset>(
     config: &ChainConfig,
     crypto: Crypto,
 ) -> Result<(), TransferError> {
-    let mut ctx = BlockContext::new(config, crypto);
-    process_transfer_with(state, transfer, &mut ctx, 0)?;
-    ctx.signatures.verify()?;
-    Ok(())
+    BlockContext::run_alone(config, crypto, |ctx| {
+        process_transfer_with(state, transfer, ctx, 0)
+    })
 }
 
 pub(crate) fn process_transfer_with<P: Preset>(

@@ -19,10 +19,9 @@ pub fn process_voluntary_exit<P: Preset>(
     config: &ChainConfig,
     crypto: Crypto,
 ) -> Result<(), VoluntaryExitError> {
-    let mut ctx = BlockContext::new(config, crypto);
-    process_voluntary_exit_with(state, exit, &mut ctx, 0)?;
-    ctx.signatures.verify()?;
-    Ok(())
+    BlockContext::run_alone(config, crypto, |ctx| {
+        process_voluntary_exit_with(state, exit, ctx, 0)
+    })
 }
 
 pub(crate) fn process_voluntary_exit_with<P: Preset>(

@@ -17,7 +17,7 @@ use crate::attesting::attesting_indices_in;
 use crate::balances::gwei_at_least_one;
 use crate::errors::{EpochError, HelperError};
 use crate::shuffling_cache::ShufflingCache;
-use crate::util::to_usize;
+use consensus::accessors::validator_at;
 use consensus::accessors::{get_current_epoch, get_previous_epoch};
 use consensus::committees::EpochShuffling;
 use consensus::errors::Error as ConsensusError;
@@ -59,14 +59,7 @@ impl EpochContext {
         let current_active_count = current.shuffled.len() as u64;
         let mut sum: u128 = 0;
         for &index in &current.shuffled {
-            let validator =
-                state
-                    .validators
-                    .get(to_usize(index))
-                    .ok_or(ConsensusError::UnknownValidator {
-                        index,
-                        len: state.validators.len(),
-                    })?;
+            let validator = validator_at(state, index)?;
             sum += u128::from(validator.effective_balance);
         }
         let total_active_balance = gwei_at_least_one(sum, "get_total_active_balance")?;

@@ -8,6 +8,7 @@ use crate::attesting::attestation_data_slot;
 use crate::balances::gwei_at_least_one;
 use crate::errors::EpochError;
 use crate::util::{to_usize, Marker};
+use consensus::accessors::validator_at;
 use consensus::accessors::{get_block_root, get_block_root_at_slot};
 use consensus::errors::Error as ConsensusError;
 use consensus::primitives::{Epoch, Gwei, ValidatorIndex};
@@ -154,16 +155,7 @@ fn is_slashed<P: Preset>(
     state: &BeaconState<P>,
     index: ValidatorIndex,
 ) -> Result<bool, EpochError> {
-    state
-        .validators
-        .get(to_usize(index))
-        .map(|v| v.slashed)
-        .ok_or_else(|| {
-            EpochError::from(ConsensusError::UnknownValidator {
-                index,
-                len: state.validators.len(),
-            })
-        })
+    Ok(validator_at(state, index)?.slashed)
 }
 
 /// Inclusion of a validator's earliest matching-source attestation of the previous epoch.

@@ -11,6 +11,7 @@ use super::matching::matching_source;
 use crate::balances::gwei_at_least_one;
 use crate::errors::EpochError;
 use crate::util::{to_usize, Marker};
+use consensus::accessors::validator_at;
 use consensus::errors::Error as ConsensusError;
 use consensus::primitives::{Epoch, Gwei, Root, Shard, ValidatorIndex};
 use consensus::sszx::hash_tree_root;
@@ -134,12 +135,7 @@ impl CrosslinkVotes {
                 .as_ref()
                 .map_err(|e| EpochError::Helper(e.clone()))?;
             for &index in members {
-                let validator = state.validators.get(to_usize(index)).ok_or(
-                    ConsensusError::UnknownValidator {
-                        index,
-                        len: state.validators.len(),
-                    },
-                )?;
+                let validator = validator_at(state, index)?;
                 if !validator.slashed && marker.insert(index) {
                     indices.push(index);
                     sum += u128::from(validator.effective_balance);
