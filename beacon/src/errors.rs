@@ -7,7 +7,7 @@
 //! [`SignatureError`] (design D1) and [`TransitionError`] (the whole `state_transition`).
 //! [`GenesisError`] covers reference 5 and design D3.
 
-use crate::signatures::SignedObject;
+use crate::signed_object::SignedObject;
 use consensus::errors::Error as ConsensusError;
 use consensus::primitives::{Epoch, Gwei, Root, Shard, Slot, ValidatorIndex};
 use consensus::ConfigError;

@@ -48,6 +48,7 @@ pub mod node;
 pub mod parallel;
 pub mod shuffling_cache;
 pub mod signatures;
+pub mod signed_object;
 pub mod slash_validator;
 pub mod slashing_protection;
 pub mod slots;

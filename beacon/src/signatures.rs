@@ -7,6 +7,7 @@
 //! error naming the object and the signer.
 
 use crate::errors::{SignatureError, Signer};
+pub use crate::signed_object::SignedObject;
 use crate::util::to_usize;
 use consensus::bls::{
     compute_domain, compute_signing_root, verify_signature_sets, Crypto, Domain, PublicKey,
@@ -32,40 +33,6 @@ pub fn get_domain<P: Preset>(
         state.fork.current_version
     };
     compute_domain(domain_type, version)
-}
-
-/// What a signature signs, for error messages. `operation` is the position in the block's list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignedObject {
-    Block,
-    RandaoReveal,
-    ProposerSlashingHeader { operation: usize, header: u8 },
-    AttesterSlashingAttestation { operation: usize, attestation: u8 },
-    Attestation { operation: usize },
-    VoluntaryExit { operation: usize },
-    Transfer { operation: usize },
-}
-
-impl std::fmt::Display for SignedObject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SignedObject::Block => f.write_str("the block"),
-            SignedObject::RandaoReveal => f.write_str("the RANDAO reveal"),
-            SignedObject::ProposerSlashingHeader { operation, header } => {
-                write!(f, "header_{header} of proposer slashing {operation}")
-            }
-            SignedObject::AttesterSlashingAttestation {
-                operation,
-                attestation,
-            } => write!(
-                f,
-                "attestation_{attestation} of attester slashing {operation}"
-            ),
-            SignedObject::Attestation { operation } => write!(f, "attestation {operation}"),
-            SignedObject::VoluntaryExit { operation } => write!(f, "voluntary exit {operation}"),
-            SignedObject::Transfer { operation } => write!(f, "transfer {operation}"),
-        }
-    }
 }
 
 /// Decoded validator public keys, indexed by validator. A hit is used only when the cached

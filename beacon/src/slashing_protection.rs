@@ -34,7 +34,7 @@
 //! shards is corrupt.
 
 use crate::store::tables::SLASHING_PROTECTION_NAME;
-use crate::store::{Store, StoreError};
+use crate::store::{RecordError, Store, StoreError};
 use std::collections::BTreeMap;
 
 /// The record layout version written by [`SlashingRecord::to_bytes`].
@@ -148,30 +148,31 @@ impl SlashingRecord {
     }
 
     /// Parses the version-1 layout, strictly; the error says what is wrong.
-    pub fn from_bytes(bytes: &[u8]) -> Result<SlashingRecord, String> {
-        let u64_at = |at: usize| -> Result<u64, String> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<SlashingRecord, RecordError> {
+        let u64_at = |at: usize| -> Result<u64, RecordError> {
             bytes
                 .get(at..at + 8)
                 .and_then(|b| b.try_into().ok())
                 .map(u64::from_le_bytes)
-                .ok_or_else(|| format!("truncated at byte {at}"))
+                .ok_or(RecordError::Truncated { at })
         };
         match bytes.first() {
             Some(&RECORD_VERSION) => {}
-            Some(other) => return Err(format!("unknown record version {other}")),
-            None => return Err("empty record".into()),
+            Some(other) => return Err(RecordError::UnknownVersion(*other)),
+            None => return Err(RecordError::Empty),
         }
-        let flags = *bytes.get(1).ok_or("truncated at byte 1")?;
+        let flags = *bytes.get(1).ok_or(RecordError::Truncated { at: 1 })?;
         if flags & !(FLAG_BLOCK | FLAG_ATTESTATION) != 0 {
-            return Err(format!("unknown flags {flags:#04x}"));
+            return Err(RecordError::UnknownFlags(flags));
         }
-        let present = |flag: u8, value: u64, field: &str| -> Result<Option<u64>, String> {
-            match (flags & flag != 0, value) {
-                (true, v) => Ok(Some(v)),
-                (false, 0) => Ok(None),
-                (false, v) => Err(format!("absent {field} holds {v}")),
-            }
-        };
+        let present =
+            |flag: u8, value: u64, field: &'static str| -> Result<Option<u64>, RecordError> {
+                match (flags & flag != 0, value) {
+                    (true, v) => Ok(Some(v)),
+                    (false, 0) => Ok(None),
+                    (false, value) => Err(RecordError::AbsentFieldSet { field, value }),
+                }
+            };
         let last_block_slot = present(FLAG_BLOCK, u64_at(2)?, "last_block_slot")?;
         let max_source_epoch = present(FLAG_ATTESTATION, u64_at(10)?, "max_source_epoch")?;
         let max_target_epoch = present(FLAG_ATTESTATION, u64_at(18)?, "max_target_epoch")?;
@@ -179,24 +180,25 @@ impl SlashingRecord {
             .get(26..30)
             .and_then(|b| b.try_into().ok())
             .map(u32::from_le_bytes)
-            .ok_or("truncated at byte 26")?;
+            .ok_or(RecordError::Truncated { at: 26 })?;
         let expected = usize::try_from(count)
             .ok()
             .and_then(|n| n.checked_mul(SHARD_ENTRY_LEN))
             .and_then(|n| n.checked_add(HEADER_LEN))
-            .ok_or("shard count overflows")?;
+            .ok_or(RecordError::CountOverflow { count })?;
         if bytes.len() != expected {
-            return Err(format!(
-                "length {} but {count} shard entries need {expected}",
-                bytes.len()
-            ));
+            return Err(RecordError::Length {
+                len: bytes.len(),
+                count,
+                expected,
+            });
         }
         let mut shard_block_slots = BTreeMap::new();
         let mut previous: Option<u64> = None;
         for at in (HEADER_LEN..expected).step_by(SHARD_ENTRY_LEN) {
             let shard = u64_at(at)?;
             if previous.is_some_and(|p| p >= shard) {
-                return Err(format!("shard {shard} out of order"));
+                return Err(RecordError::ShardOutOfOrder { shard });
             }
             previous = Some(shard);
             shard_block_slots.insert(shard, u64_at(at + 8)?);
@@ -294,7 +296,7 @@ impl SlashingProtection {
                 SlashingRecord::from_bytes(&bytes).map_err(|reason| StoreError::Corrupt {
                     table: SLASHING_PROTECTION_NAME,
                     key: validator.to_string(),
-                    reason,
+                    reason: reason.into(),
                 })?;
             records.insert(validator, record);
         }

@@ -2,7 +2,10 @@
 //! straight from its data (the registry with the consensus crate's fast validator roots, the
 //! big root vectors as chunk layers), then the 25 field roots are merkleized.
 //!
-//! Equal to the `ssz_rs` root (tested). Not incremental yet: a full state hash per slot.
+//! [`merkleize_state`] lists the fields once, in the reference's order; [`state_root`] hashes
+//! every large field from scratch, and the incremental
+//! [`crate::state_root_cache::StateRootCache`] hashes them from its trees. Equal to the
+//! `ssz_rs` root (tested).
 
 use consensus::containers::registry_root;
 use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth};
@@ -44,7 +47,7 @@ fn composite_list_root(item_roots: Vec<[u8; 32]>, limit: usize) -> Root {
     mix_in_length(&merkleize_in_place(&mut layer, tree_depth(limit)), len)
 }
 
-fn uint_leaf(value: u64) -> [u8; 32] {
+pub(crate) fn uint_leaf(value: u64) -> [u8; 32] {
     let mut chunk = [0u8; 32];
     chunk[..8].copy_from_slice(&value.to_le_bytes());
     chunk
@@ -57,33 +60,39 @@ pub fn historical_batch_root<P: Preset>(state: &BeaconState<P>) -> Root {
     Root::new(hash_pair(&blocks.0, &states.0))
 }
 
-/// `hash_tree_root(state)`.
-pub fn state_root<P: Preset>(state: &BeaconState<P>) -> Root {
-    let shr = P::SLOTS_PER_HISTORICAL_ROOT as usize;
-    let ehv = P::EPOCHS_PER_HISTORICAL_VECTOR as usize;
-    let pending_limit = (P::MAX_ATTESTATIONS * P::SLOTS_PER_EPOCH) as usize;
-    let pending_root = |list: &[consensus::PendingAttestation]| {
-        composite_list_root(
-            list.iter().map(|a| hash_tree_root(a).0).collect(),
-            pending_limit,
-        )
-    };
-    let crosslinks_root = |list: &[consensus::Crosslink]| {
-        let mut layer: Vec<[u8; 32]> = list.iter().map(|c| hash_tree_root(c).0).collect();
-        merkleize_in_place(&mut layer, tree_depth(P::SHARD_COUNT as usize))
-    };
+/// The roots of a state's large fields, in the form each hasher keeps them: computed from
+/// scratch ([`state_root`]) or kept incrementally ([`crate::state_root_cache::StateRootCache`]).
+/// Lists' roots include their length mix-in.
+pub(crate) trait LargeFieldRoots<P: Preset> {
+    fn block_roots(&mut self, state: &BeaconState<P>) -> Root;
+    fn state_roots(&mut self, state: &BeaconState<P>) -> Root;
+    fn historical_roots(&mut self, state: &BeaconState<P>) -> Root;
+    fn validators(&mut self, state: &BeaconState<P>) -> Root;
+    fn balances(&mut self, state: &BeaconState<P>) -> Root;
+    fn randao_mixes(&mut self, state: &BeaconState<P>) -> Root;
+    fn active_index_roots(&mut self, state: &BeaconState<P>) -> Root;
+    fn compact_committees_roots(&mut self, state: &BeaconState<P>) -> Root;
+    fn slashings(&mut self, state: &BeaconState<P>) -> Root;
+    fn previous_epoch_attestations(&mut self, state: &BeaconState<P>) -> Root;
+    fn current_epoch_attestations(&mut self, state: &BeaconState<P>) -> Root;
+    fn previous_crosslinks(&mut self, state: &BeaconState<P>) -> Root;
+    fn current_crosslinks(&mut self, state: &BeaconState<P>) -> Root;
+}
+
+/// `hash_tree_root(state)` from its 25 field roots in the reference's field order: the one
+/// list of the fields, whichever way the large ones are hashed.
+pub(crate) fn merkleize_state<P: Preset>(
+    state: &BeaconState<P>,
+    large: &mut impl LargeFieldRoots<P>,
+) -> Root {
     let mut fields: Vec<[u8; 32]> = vec![
         uint_leaf(state.genesis_time),
         uint_leaf(state.slot),
         hash_tree_root(&state.fork).0,
         hash_tree_root(&state.latest_block_header).0,
-        roots_root(&state.block_roots, shr).0,
-        roots_root(&state.state_roots, shr).0,
-        mix_in_length(
-            &roots_root(&state.historical_roots, P::HISTORICAL_ROOTS_LIMIT as usize),
-            state.historical_roots.len() as u64,
-        )
-        .0,
+        large.block_roots(state).0,
+        large.state_roots(state).0,
+        large.historical_roots(state).0,
         hash_tree_root(&state.eth1_data).0,
         composite_list_root(
             state
@@ -95,17 +104,17 @@ pub fn state_root<P: Preset>(state: &BeaconState<P>) -> Root {
         )
         .0,
         uint_leaf(state.eth1_deposit_index),
-        registry_root(&state.validators, P::VALIDATOR_REGISTRY_LIMIT).0,
-        u64_list_root(&state.balances, P::VALIDATOR_REGISTRY_LIMIT as usize).0,
+        large.validators(state).0,
+        large.balances(state).0,
         uint_leaf(state.start_shard),
-        roots_root(&state.randao_mixes, ehv).0,
-        roots_root(&state.active_index_roots, ehv).0,
-        roots_root(&state.compact_committees_roots, ehv).0,
-        packed_u64_root(&state.slashings, P::EPOCHS_PER_SLASHINGS_VECTOR as usize).0,
-        pending_root(&state.previous_epoch_attestations).0,
-        pending_root(&state.current_epoch_attestations).0,
-        crosslinks_root(&state.previous_crosslinks).0,
-        crosslinks_root(&state.current_crosslinks).0,
+        large.randao_mixes(state).0,
+        large.active_index_roots(state).0,
+        large.compact_committees_roots(state).0,
+        large.slashings(state).0,
+        large.previous_epoch_attestations(state).0,
+        large.current_epoch_attestations(state).0,
+        large.previous_crosslinks(state).0,
+        large.current_crosslinks(state).0,
         hash_tree_root(&state.justification_bits).0,
         hash_tree_root(&state.previous_justified_checkpoint).0,
         hash_tree_root(&state.current_justified_checkpoint).0,
@@ -113,6 +122,92 @@ pub fn state_root<P: Preset>(state: &BeaconState<P>) -> Root {
     ];
     let depth = tree_depth(fields.len());
     merkleize_in_place(&mut fields, depth)
+}
+
+/// The large fields hashed from scratch.
+struct FromScratch;
+
+fn pending_root<P: Preset>(list: &[consensus::PendingAttestation]) -> Root {
+    composite_list_root(
+        list.iter().map(|a| hash_tree_root(a).0).collect(),
+        (P::MAX_ATTESTATIONS * P::SLOTS_PER_EPOCH) as usize,
+    )
+}
+
+fn crosslinks_root<P: Preset>(list: &[consensus::Crosslink]) -> Root {
+    let mut layer: Vec<[u8; 32]> = list.iter().map(|c| hash_tree_root(c).0).collect();
+    merkleize_in_place(&mut layer, tree_depth(P::SHARD_COUNT as usize))
+}
+
+impl<P: Preset> LargeFieldRoots<P> for FromScratch {
+    fn block_roots(&mut self, state: &BeaconState<P>) -> Root {
+        roots_root(&state.block_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize)
+    }
+
+    fn state_roots(&mut self, state: &BeaconState<P>) -> Root {
+        roots_root(&state.state_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize)
+    }
+
+    fn historical_roots(&mut self, state: &BeaconState<P>) -> Root {
+        mix_in_length(
+            &roots_root(&state.historical_roots, P::HISTORICAL_ROOTS_LIMIT as usize),
+            state.historical_roots.len() as u64,
+        )
+    }
+
+    fn validators(&mut self, state: &BeaconState<P>) -> Root {
+        registry_root(&state.validators, P::VALIDATOR_REGISTRY_LIMIT)
+    }
+
+    fn balances(&mut self, state: &BeaconState<P>) -> Root {
+        u64_list_root(&state.balances, P::VALIDATOR_REGISTRY_LIMIT as usize)
+    }
+
+    fn randao_mixes(&mut self, state: &BeaconState<P>) -> Root {
+        roots_root(
+            &state.randao_mixes,
+            P::EPOCHS_PER_HISTORICAL_VECTOR as usize,
+        )
+    }
+
+    fn active_index_roots(&mut self, state: &BeaconState<P>) -> Root {
+        roots_root(
+            &state.active_index_roots,
+            P::EPOCHS_PER_HISTORICAL_VECTOR as usize,
+        )
+    }
+
+    fn compact_committees_roots(&mut self, state: &BeaconState<P>) -> Root {
+        roots_root(
+            &state.compact_committees_roots,
+            P::EPOCHS_PER_HISTORICAL_VECTOR as usize,
+        )
+    }
+
+    fn slashings(&mut self, state: &BeaconState<P>) -> Root {
+        packed_u64_root(&state.slashings, P::EPOCHS_PER_SLASHINGS_VECTOR as usize)
+    }
+
+    fn previous_epoch_attestations(&mut self, state: &BeaconState<P>) -> Root {
+        pending_root::<P>(&state.previous_epoch_attestations)
+    }
+
+    fn current_epoch_attestations(&mut self, state: &BeaconState<P>) -> Root {
+        pending_root::<P>(&state.current_epoch_attestations)
+    }
+
+    fn previous_crosslinks(&mut self, state: &BeaconState<P>) -> Root {
+        crosslinks_root::<P>(&state.previous_crosslinks)
+    }
+
+    fn current_crosslinks(&mut self, state: &BeaconState<P>) -> Root {
+        crosslinks_root::<P>(&state.current_crosslinks)
+    }
+}
+
+/// `hash_tree_root(state)`, every field hashed from scratch.
+pub fn state_root<P: Preset>(state: &BeaconState<P>) -> Root {
+    merkleize_state(state, &mut FromScratch)
 }
 
 #[cfg(test)]

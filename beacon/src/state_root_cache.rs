@@ -7,8 +7,9 @@
 //! whatever changed the state in between (tested against [`crate::state_root::state_root`]);
 //! a slot that changes a few leaves costs a few memory comparisons per leaf plus a few hashes.
 
+use crate::state_root::{merkleize_state, LargeFieldRoots};
 use consensus::containers::validator_roots;
-use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth, zero_hashes};
+use consensus::hash::{hash_pair, mix_in_length, tree_depth, zero_hashes};
 use consensus::primitives::Root;
 use consensus::sszx::hash_tree_root;
 use consensus::sszx::SszVector;
@@ -212,12 +213,6 @@ fn packed_tree(tree: &mut LeafTree, values: &[u64], depth: usize) -> Root {
     tree.root()
 }
 
-fn uint_leaf(value: u64) -> [u8; 32] {
-    let mut chunk = [0u8; 32];
-    chunk[..8].copy_from_slice(&value.to_le_bytes());
-    chunk
-}
-
 /// The trees of one chain's states; see the module documentation.
 #[derive(Clone, Debug, Default)]
 pub struct StateRootCache {
@@ -248,115 +243,7 @@ impl StateRootCache {
 
     /// `hash_tree_root(state)`, updating the cached trees.
     pub fn root<P: Preset>(&mut self, state: &BeaconState<P>) -> Root {
-        let shr = tree_depth(P::SLOTS_PER_HISTORICAL_ROOT as usize);
-        let ehv = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
-        let pending = tree_depth((P::MAX_ATTESTATIONS * P::SLOTS_PER_EPOCH) as usize);
-        let registry = tree_depth(P::VALIDATOR_REGISTRY_LIMIT as usize);
-        let balances = tree_depth((P::VALIDATOR_REGISTRY_LIMIT as usize).div_ceil(4));
-        let slashings = tree_depth((P::EPOCHS_PER_SLASHINGS_VECTOR as usize).div_ceil(4));
-        let crosslinks = tree_depth(P::SHARD_COUNT as usize);
-        let historical = tree_depth(P::HISTORICAL_ROOTS_LIMIT as usize);
-        let crosslink_leaf = |c: &Crosslink| hash_tree_root(c).0;
-        let attestation_leaf = |a: &PendingAttestation| hash_tree_root(a).0;
-
-        let votes: Vec<[u8; 32]> = state
-            .eth1_data_votes
-            .iter()
-            .map(|d| hash_tree_root(d).0)
-            .collect();
-        let votes_len = votes.len() as u64;
-        let mut votes = votes;
-        let votes_root = mix_in_length(
-            &merkleize_in_place(
-                &mut votes,
-                tree_depth(P::SLOTS_PER_ETH1_VOTING_PERIOD as usize),
-            ),
-            votes_len,
-        );
-
-        let mut fields: Vec<[u8; 32]> = vec![
-            uint_leaf(state.genesis_time),
-            uint_leaf(state.slot),
-            hash_tree_root(&state.fork).0,
-            hash_tree_root(&state.latest_block_header).0,
-            roots_tree(&mut self.block_roots, &state.block_roots, shr).0,
-            roots_tree(&mut self.state_roots, &state.state_roots, shr).0,
-            mix_in_length(
-                &roots_tree(
-                    &mut self.historical_roots,
-                    &state.historical_roots,
-                    historical,
-                ),
-                state.historical_roots.len() as u64,
-            )
-            .0,
-            hash_tree_root(&state.eth1_data).0,
-            votes_root.0,
-            uint_leaf(state.eth1_deposit_index),
-            mix_in_length(
-                &self.validators_root(state, registry),
-                state.validators.len() as u64,
-            )
-            .0,
-            mix_in_length(
-                &packed_tree(&mut self.balances, &state.balances, balances),
-                state.balances.len() as u64,
-            )
-            .0,
-            uint_leaf(state.start_shard),
-            shared_roots_tree(
-                &mut self.randao_mixes,
-                &mut self.seen_randao_mixes,
-                &state.randao_mixes,
-                ehv,
-            )
-            .0,
-            shared_roots_tree(
-                &mut self.active_index_roots,
-                &mut self.seen_active_index_roots,
-                &state.active_index_roots,
-                ehv,
-            )
-            .0,
-            shared_roots_tree(
-                &mut self.compact_committees_roots,
-                &mut self.seen_compact_committees_roots,
-                &state.compact_committees_roots,
-                ehv,
-            )
-            .0,
-            packed_tree(&mut self.slashings, &state.slashings, slashings).0,
-            mix_in_length(
-                &self.previous_attestations.root(
-                    &state.previous_epoch_attestations,
-                    pending,
-                    each(attestation_leaf),
-                ),
-                state.previous_epoch_attestations.len() as u64,
-            )
-            .0,
-            mix_in_length(
-                &self.current_attestations.root(
-                    &state.current_epoch_attestations,
-                    pending,
-                    each(attestation_leaf),
-                ),
-                state.current_epoch_attestations.len() as u64,
-            )
-            .0,
-            self.previous_crosslinks
-                .root(&state.previous_crosslinks, crosslinks, each(crosslink_leaf))
-                .0,
-            self.current_crosslinks
-                .root(&state.current_crosslinks, crosslinks, each(crosslink_leaf))
-                .0,
-            hash_tree_root(&state.justification_bits).0,
-            hash_tree_root(&state.previous_justified_checkpoint).0,
-            hash_tree_root(&state.current_justified_checkpoint).0,
-            hash_tree_root(&state.finalized_checkpoint).0,
-        ];
-        let depth = tree_depth(fields.len());
-        merkleize_in_place(&mut fields, depth)
+        merkleize_state(state, self)
     }
 
     /// The registry's data root; a registry shared with the one seen last is not read.
@@ -372,6 +259,123 @@ impl StateRootCache {
             .root(&state.validators, depth, validator_roots);
         self.seen_validators.0 = share;
         root
+    }
+}
+
+fn pending_depth<P: Preset>() -> usize {
+    tree_depth((P::MAX_ATTESTATIONS * P::SLOTS_PER_EPOCH) as usize)
+}
+
+fn crosslink_leaf(c: &Crosslink) -> [u8; 32] {
+    hash_tree_root(c).0
+}
+
+fn attestation_leaf(a: &PendingAttestation) -> [u8; 32] {
+    hash_tree_root(a).0
+}
+
+impl<P: Preset> LargeFieldRoots<P> for StateRootCache {
+    fn block_roots(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::SLOTS_PER_HISTORICAL_ROOT as usize);
+        roots_tree(&mut self.block_roots, &state.block_roots, depth)
+    }
+
+    fn state_roots(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::SLOTS_PER_HISTORICAL_ROOT as usize);
+        roots_tree(&mut self.state_roots, &state.state_roots, depth)
+    }
+
+    fn historical_roots(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::HISTORICAL_ROOTS_LIMIT as usize);
+        mix_in_length(
+            &roots_tree(&mut self.historical_roots, &state.historical_roots, depth),
+            state.historical_roots.len() as u64,
+        )
+    }
+
+    fn validators(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::VALIDATOR_REGISTRY_LIMIT as usize);
+        mix_in_length(
+            &self.validators_root(state, depth),
+            state.validators.len() as u64,
+        )
+    }
+
+    fn balances(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth((P::VALIDATOR_REGISTRY_LIMIT as usize).div_ceil(4));
+        mix_in_length(
+            &packed_tree(&mut self.balances, &state.balances, depth),
+            state.balances.len() as u64,
+        )
+    }
+
+    fn randao_mixes(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
+        shared_roots_tree(
+            &mut self.randao_mixes,
+            &mut self.seen_randao_mixes,
+            &state.randao_mixes,
+            depth,
+        )
+    }
+
+    fn active_index_roots(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
+        shared_roots_tree(
+            &mut self.active_index_roots,
+            &mut self.seen_active_index_roots,
+            &state.active_index_roots,
+            depth,
+        )
+    }
+
+    fn compact_committees_roots(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
+        shared_roots_tree(
+            &mut self.compact_committees_roots,
+            &mut self.seen_compact_committees_roots,
+            &state.compact_committees_roots,
+            depth,
+        )
+    }
+
+    fn slashings(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth((P::EPOCHS_PER_SLASHINGS_VECTOR as usize).div_ceil(4));
+        packed_tree(&mut self.slashings, &state.slashings, depth)
+    }
+
+    fn previous_epoch_attestations(&mut self, state: &BeaconState<P>) -> Root {
+        mix_in_length(
+            &self.previous_attestations.root(
+                &state.previous_epoch_attestations,
+                pending_depth::<P>(),
+                each(attestation_leaf),
+            ),
+            state.previous_epoch_attestations.len() as u64,
+        )
+    }
+
+    fn current_epoch_attestations(&mut self, state: &BeaconState<P>) -> Root {
+        mix_in_length(
+            &self.current_attestations.root(
+                &state.current_epoch_attestations,
+                pending_depth::<P>(),
+                each(attestation_leaf),
+            ),
+            state.current_epoch_attestations.len() as u64,
+        )
+    }
+
+    fn previous_crosslinks(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::SHARD_COUNT as usize);
+        self.previous_crosslinks
+            .root(&state.previous_crosslinks, depth, each(crosslink_leaf))
+    }
+
+    fn current_crosslinks(&mut self, state: &BeaconState<P>) -> Root {
+        let depth = tree_depth(P::SHARD_COUNT as usize);
+        self.current_crosslinks
+            .root(&state.current_crosslinks, depth, each(crosslink_leaf))
     }
 }
 

@@ -204,13 +204,13 @@ fn run_case(rng: &mut Rng, seed: &str) {
         for v in 0..validators {
             if rng.chance(60) {
                 let root = model.roots[rng.index(model.roots.len())];
-                assert!(tracker.process_attestation(v as u64, root, epoch));
+                assert!(tracker.record_latest_message(v as u64, root, epoch));
                 model.votes[v] = Some(root);
             } else if rng.chance(10) {
                 // An older message never replaces a newer one.
                 let root = model.roots[rng.index(model.roots.len())];
                 let had = model.votes[v].is_some();
-                let changed = tracker.process_attestation(v as u64, root, 0);
+                let changed = tracker.record_latest_message(v as u64, root, 0);
                 assert_eq!(changed, !had, "{seed}");
                 if !had {
                     model.votes[v] = Some(root);
@@ -309,7 +309,7 @@ fn run_case(rng: &mut Rng, seed: &str) {
     for v in 0..validators {
         if rng.chance(50) {
             let root = survivors.roots[rng.index(survivors.roots.len())];
-            tracker.process_attestation(v as u64, root, epoch);
+            tracker.record_latest_message(v as u64, root, epoch);
             survivors.votes[v] = Some(root);
         }
     }
@@ -370,8 +370,8 @@ fn heavier_branch_wins_and_ties_go_to_the_higher_root() {
     // No votes: tie at weight 0 between 1 and 2; root 2 is higher.
     assert_eq!(array.find_head(&root(0)).unwrap(), root(2));
     let mut votes = VoteTracker::new();
-    votes.process_attestation(0, root(3), 1);
-    votes.process_attestation(1, root(2), 1);
+    votes.record_latest_message(0, root(3), 1);
+    votes.record_latest_message(1, root(2), 1);
     let balances = [10, 10];
     let deltas = votes.compute_deltas(&array, &[], &balances).unwrap();
     array
@@ -403,7 +403,7 @@ fn children_of_the_justified_block_at_or_before_its_epoch_start_are_not_candidat
     array.insert(root(2), root(0), 5, 0, 0).unwrap();
     array.insert(root(3), root(1), 9, 0, 0).unwrap();
     let mut votes = VoteTracker::new();
-    votes.process_attestation(0, root(3), 1);
+    votes.record_latest_message(0, root(3), 1);
     let deltas = votes.compute_deltas(&array, &[], &[5]).unwrap();
     let justified = checkpoint(1, root(0));
     array
@@ -518,10 +518,10 @@ fn bad_inputs_are_typed_errors() {
 #[test]
 fn vote_tracker_keeps_the_newest_epoch() {
     let mut votes = VoteTracker::new();
-    assert!(votes.process_attestation(3, root(1), 2));
-    assert!(!votes.process_attestation(3, root(2), 2));
-    assert!(!votes.process_attestation(3, root(2), 1));
-    assert!(votes.process_attestation(3, root(2), 3));
+    assert!(votes.record_latest_message(3, root(1), 2));
+    assert!(!votes.record_latest_message(3, root(2), 2));
+    assert!(!votes.record_latest_message(3, root(2), 1));
+    assert!(votes.record_latest_message(3, root(2), 3));
     assert_eq!(votes.latest_message(3), Some((3, root(2))));
     assert_eq!(votes.latest_message(0), None);
     assert_eq!(votes.votes().len(), 4);

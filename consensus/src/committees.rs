@@ -217,12 +217,23 @@ pub fn get_attestation_data_slot<P: Preset>(
     }
     let committee_count = get_committee_count(state, epoch, config);
     let offset = (data.crosslink.shard + asc - get_start_shard(state, epoch, config)?) % asc;
+    committee_index_slot::<P>(epoch, offset, committee_count).ok_or(Error::Overflow {
+        rule: "get_attestation_data_slot",
+    })
+}
+
+/// The slot of the committee at position `index` (counted from the epoch's start shard) of an
+/// epoch with `committee_count` committees: the epoch's slots share the committees evenly, in
+/// order (the rule of `get_attestation_data_slot`). `None` on overflow.
+pub fn committee_index_slot<P: Preset>(
+    epoch: Epoch,
+    index: u64,
+    committee_count: u64,
+) -> Option<Slot> {
+    let per_slot = (committee_count / P::SLOTS_PER_EPOCH).max(1);
     epoch
-        .checked_mul(P::SLOTS_PER_EPOCH)
-        .and_then(|start| start.checked_add(offset / (committee_count / P::SLOTS_PER_EPOCH)))
-        .ok_or(Error::Overflow {
-            rule: "get_attestation_data_slot",
-        })
+        .checked_mul(P::SLOTS_PER_EPOCH)?
+        .checked_add(index / per_slot)
 }
 
 /// One epoch's committees, shuffled once with the whole-list shuffle.
@@ -275,6 +286,26 @@ impl EpochShuffling {
     /// The shards that have a committee this epoch, in committee order.
     pub fn shards(&self) -> impl Iterator<Item = Shard> + '_ {
         (0..self.committee_count).map(|k| (self.start_shard + k) % self.active_shard_count)
+    }
+
+    /// The slot at which `shard`'s committee attests this epoch (`get_attestation_data_slot`),
+    /// or `None` if the shard has no committee this epoch.
+    pub fn committee_slot<P: Preset>(&self, shard: Shard) -> Option<Slot> {
+        let asc = self.active_shard_count;
+        if asc == 0 || shard >= asc {
+            return None;
+        }
+        let index = (shard + asc - self.start_shard % asc) % asc;
+        if index >= self.committee_count {
+            return None;
+        }
+        committee_index_slot::<P>(self.epoch, index, self.committee_count)
+    }
+
+    /// The shards whose committees attest at `slot` (a slot of this epoch), in committee order.
+    pub fn shards_at_slot<P: Preset>(&self, slot: Slot) -> impl Iterator<Item = Shard> + '_ {
+        self.shards()
+            .filter(move |&shard| self.committee_slot::<P>(shard) == Some(slot))
     }
 
     /// `get_beacon_proposer_index` for `slot` of this epoch.

@@ -50,7 +50,7 @@ impl Default for ChainConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration is not valid TOML: {0}")]
-    Parse(String),
+    Parse(#[from] toml::de::Error),
     #[error("`{field}` = {value} is out of range: allowed {min} ..= {max}{context}")]
     OutOfRange {
         field: &'static str,
@@ -103,7 +103,7 @@ impl ChainConfig {
 
     /// Parses and validates a TOML document.
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let config: Self = toml::from_str(text)?;
         config.validate()?;
         Ok(config)
     }

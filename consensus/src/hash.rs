@@ -1,11 +1,13 @@
 //! SHA-256 and the Merkle helpers of SSZ (reference 2.3 and 4.2): `hash`, the zero-subtree
-//! ladder, `merkleize` with a limit, `mix_in_length` and `is_valid_merkle_branch`.
+//! ladder, `merkleize` with a limit, `mix_in_length`, `is_valid_merkle_branch`, and the root
+//! of `BytesN` (so that `primitives` needs nothing from here).
 //!
 //! These are the hot loops behind every root, so they work on fixed 32-byte chunks in place,
 //! hash exactly one 64-byte block per parent, and never allocate per node.
 
-use crate::primitives::Root;
+use crate::primitives::{FixedBytes, Root};
 use sha2::{Digest, Sha256};
+use ssz_rs::{MerkleizationError, Merkleized, Node, SimpleSerialize};
 use std::sync::OnceLock;
 
 /// Depth of the deepest tree any container needs (`List[Validator, 2^40]` mixes in at 41).
@@ -183,6 +185,22 @@ pub fn is_valid_merkle_branch(
 pub fn hash_roots(a: &Root, b: &Root) -> Root {
     Root::new(hash_pair(&a.0, &b.0))
 }
+
+impl<const N: usize> FixedBytes<N> {
+    /// `hash_tree_root(BytesN)`: the bytes packed into chunks and merkleized with the chunk
+    /// count as limit. Bytes32 is its own root; Bytes48 is `H(c0 ‖ c1)`.
+    pub fn tree_root(&self) -> Root {
+        merkleize_padded(&self.0, N.div_ceil(32))
+    }
+}
+
+impl<const N: usize> Merkleized for FixedBytes<N> {
+    fn hash_tree_root(&mut self) -> Result<Node, MerkleizationError> {
+        Ok(Node::from(self.tree_root()))
+    }
+}
+
+impl<const N: usize> SimpleSerialize for FixedBytes<N> {}
 
 #[cfg(test)]
 mod tests {

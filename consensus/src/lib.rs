@@ -18,6 +18,7 @@ pub mod committees;
 pub mod config;
 pub mod containers;
 pub mod errors;
+pub mod foreign;
 pub mod hash;
 pub mod math;
 pub mod preset;

@@ -5,11 +5,8 @@
 //! and serde (the vectors' YAML form). It implements the `ssz_rs` traits, so containers built
 //! from it derive `SimpleSerialize` like any other field.
 
-use crate::hash::merkleize_padded;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use ssz_rs::{
-    DeserializeError, MerkleizationError, Merkleized, Node, SerializeError, SimpleSerialize,
-};
+use ssz_rs::{DeserializeError, Node, SerializeError};
 use std::fmt;
 
 pub type Slot = u64;
@@ -17,6 +14,15 @@ pub type Epoch = u64;
 pub type Shard = u64;
 pub type ValidatorIndex = u64;
 pub type Gwei = u64;
+
+/// Why text is not the hex of a `BytesN`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HexError {
+    #[error("bad hex: {0}")]
+    Digits(#[from] hex::FromHexError),
+    #[error("expected {expected} bytes, got {got}")]
+    Length { expected: usize, got: usize },
+}
 
 /// `Hash` / `Bytes32`: a 32-byte root.
 pub type Root = FixedBytes<32>;
@@ -56,10 +62,13 @@ impl<const N: usize> FixedBytes<N> {
     }
 
     /// Parses `0x`-prefixed (or bare) hex of exactly `N` bytes.
-    pub fn from_hex(text: &str) -> Result<Self, String> {
+    pub fn from_hex(text: &str) -> Result<Self, HexError> {
         let digits = text.strip_prefix("0x").unwrap_or(text);
-        let bytes = hex::decode(digits).map_err(|e| format!("bad hex: {e}"))?;
-        Self::from_slice(&bytes).ok_or_else(|| format!("expected {N} bytes, got {}", bytes.len()))
+        let bytes = hex::decode(digits)?;
+        Self::from_slice(&bytes).ok_or(HexError::Length {
+            expected: N,
+            got: bytes.len(),
+        })
     }
 
     pub fn to_hex(&self) -> String {
@@ -154,22 +163,6 @@ impl<const N: usize> ssz_rs::Deserialize for FixedBytes<N> {
     }
 }
 
-impl<const N: usize> Merkleized for FixedBytes<N> {
-    fn hash_tree_root(&mut self) -> Result<Node, MerkleizationError> {
-        Ok(Node::from(self.tree_root()))
-    }
-}
-
-impl<const N: usize> SimpleSerialize for FixedBytes<N> {}
-
-impl<const N: usize> FixedBytes<N> {
-    /// `hash_tree_root(BytesN)`: the bytes packed into chunks and merkleized with the chunk
-    /// count as limit. Bytes32 is its own root; Bytes48 is `H(c0 ‖ c1)`.
-    pub fn tree_root(&self) -> Root {
-        merkleize_padded(&self.0, N.div_ceil(32))
-    }
-}
-
 impl From<FixedBytes<32>> for Node {
     fn from(root: FixedBytes<32>) -> Node {
         Node::try_from(root.0.as_slice()).unwrap_or_default()
@@ -187,12 +180,17 @@ mod tests {
                 .unwrap();
         assert_eq!(root.0[..3], [1, 2, 3]);
         assert_eq!(Root::from_hex(&root.to_hex()).unwrap(), root);
-        assert!(Version::from_hex("0x0102")
-            .unwrap_err()
-            .contains("expected 4 bytes"));
-        assert!(Version::from_hex("0xzz000000")
-            .unwrap_err()
-            .contains("bad hex"));
+        assert_eq!(
+            Version::from_hex("0x0102"),
+            Err(HexError::Length {
+                expected: 4,
+                got: 2
+            })
+        );
+        assert!(matches!(
+            Version::from_hex("0xzz000000"),
+            Err(HexError::Digits(_))
+        ));
     }
 
     #[test]

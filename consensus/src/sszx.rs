@@ -109,19 +109,92 @@ pub trait SigningRoot {
     fn signing_root(&self) -> Root;
 }
 
+/// Why SSZ bytes did not decode or a value did not encode: `ssz_rs`'s errors, as values that
+/// can be copied and compared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SszFailure {
+    #[error("expected at least {expected} bytes, got {provided}")]
+    TooShort { provided: usize, expected: usize },
+    #[error("{provided} bytes where at most {expected} fit")]
+    TooLong { provided: usize, expected: usize },
+    #[error("invalid byte {0:#04x}")]
+    InvalidByte(u8),
+    #[error("{provided} elements where exactly {required} are required")]
+    WrongCount { required: usize, provided: usize },
+    #[error("{provided} elements exceed the bound {bound}")]
+    OverBound { bound: usize, provided: usize },
+    #[error("the type is invalid with bound {0}")]
+    InvalidBound(usize),
+    #[error("offsets take {0} bytes, not a multiple of 4")]
+    OffsetsLength(usize),
+    #[error("an offset points to byte {end}, before byte {start}")]
+    OffsetNotIncreasing { start: usize, end: usize },
+    #[error("the encoding reaches {0} bytes, the 2^32 maximum")]
+    MaximumLength(usize),
+}
+
+impl From<ssz_rs::InstanceError> for SszFailure {
+    fn from(error: ssz_rs::InstanceError) -> Self {
+        match error {
+            ssz_rs::InstanceError::Exact { required, provided } => {
+                SszFailure::WrongCount { required, provided }
+            }
+            ssz_rs::InstanceError::Bounded { bound, provided } => {
+                SszFailure::OverBound { bound, provided }
+            }
+        }
+    }
+}
+
+impl From<ssz_rs::TypeError> for SszFailure {
+    fn from(error: ssz_rs::TypeError) -> Self {
+        match error {
+            ssz_rs::TypeError::InvalidBound(bound) => SszFailure::InvalidBound(bound),
+        }
+    }
+}
+
+impl From<ssz_rs::DeserializeError> for SszFailure {
+    fn from(error: ssz_rs::DeserializeError) -> Self {
+        use ssz_rs::DeserializeError as E;
+        match error {
+            E::ExpectedFurtherInput { provided, expected } => {
+                SszFailure::TooShort { provided, expected }
+            }
+            E::AdditionalInput { provided, expected } => SszFailure::TooLong { provided, expected },
+            E::InvalidByte(byte) => SszFailure::InvalidByte(byte),
+            E::InvalidInstance(e) => e.into(),
+            E::InvalidType(e) => e.into(),
+            E::InvalidOffsetsLength(len) => SszFailure::OffsetsLength(len),
+            E::OffsetNotIncreasing { start, end } => SszFailure::OffsetNotIncreasing { start, end },
+        }
+    }
+}
+
+impl From<ssz_rs::SerializeError> for SszFailure {
+    fn from(error: ssz_rs::SerializeError) -> Self {
+        use ssz_rs::SerializeError as E;
+        match error {
+            E::MaximumEncodedLengthReached(len) => SszFailure::MaximumLength(len),
+            E::InvalidInstance(e) => e.into(),
+            E::InvalidType(e) => e.into(),
+        }
+    }
+}
+
 /// A decode failure, with the type that was being decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid SSZ for {type_name}: {reason}")]
 pub struct DecodeError {
     pub type_name: &'static str,
-    pub reason: String,
+    pub reason: SszFailure,
 }
 
 /// Decodes `bytes` as a `T`, refusing malformed input with a typed error.
 pub fn decode<T: SimpleSerialize>(bytes: &[u8]) -> Result<T, DecodeError> {
     T::deserialize(bytes).map_err(|e| DecodeError {
         type_name: std::any::type_name::<T>(),
-        reason: e.to_string(),
+        reason: e.into(),
     })
 }
 

@@ -1,10 +1,14 @@
 //! SSZ then snappy (raw block format), with the size limit checked from the snappy header
 //! before anything is decompressed.
 
-use consensus::sszx::{decode, encode, DecodeError};
+use crate::topic::Topic;
+use consensus::foreign::Foreign;
+use consensus::primitives::Shard;
+use consensus::sszx::{decode, encode, DecodeError, SszFailure};
 use ssz_rs::SimpleSerialize;
 
-/// Why bytes from the wire were refused.
+/// Why bytes from the wire were refused (or a value could not be put on it). Each variant has
+/// a stable [`WireError::label`] for metrics.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
     #[error("message of {len} bytes exceeds the {limit}-byte limit of {kind}")]
@@ -19,14 +23,46 @@ pub enum WireError {
         len: usize,
         limit: usize,
     },
-    #[error("{kind}: bad snappy frame: {reason}")]
-    Snappy { kind: &'static str, reason: String },
+    #[error("{kind}: bad snappy frame: {source}")]
+    Snappy {
+        kind: &'static str,
+        source: Foreign<snap::Error>,
+    },
     #[error(transparent)]
     Ssz(#[from] DecodeError),
-    #[error("{kind}: cannot encode: {reason}")]
-    Encode { kind: &'static str, reason: String },
-    #[error("{0}")]
-    Protocol(String),
+    #[error("{kind}: cannot encode: {source}")]
+    Encode {
+        kind: &'static str,
+        source: SszFailure,
+    },
+    #[error("a transaction message carries no transaction")]
+    EmptyTransactionBatch,
+    #[error("a transaction of shard {shard} arrived on topic {topic}")]
+    TransactionOfOtherShard { shard: Shard, topic: Topic },
+    #[error("a message for topic {actual} arrived on topic {topic}")]
+    WrongTopic { actual: Topic, topic: Topic },
+    #[error("block count {count} is outside 1..={max}")]
+    BlockCount { count: u64, max: u64 },
+    #[error("beacon_blocks_by_range with step 0")]
+    ZeroStep,
+}
+
+impl WireError {
+    /// A short stable name of the failure, for metric labels.
+    pub fn label(&self) -> &'static str {
+        match self {
+            WireError::TooLarge { .. } => "too_large",
+            WireError::CompressedTooLarge { .. } => "compressed_too_large",
+            WireError::Snappy { .. } => "bad_snappy",
+            WireError::Ssz(_) => "bad_ssz",
+            WireError::Encode { .. } => "unencodable",
+            WireError::EmptyTransactionBatch => "empty_transaction_batch",
+            WireError::TransactionOfOtherShard { .. } => "transaction_of_other_shard",
+            WireError::WrongTopic { .. } => "wrong_topic",
+            WireError::BlockCount { .. } => "bad_block_count",
+            WireError::ZeroStep => "zero_step",
+        }
+    }
 }
 
 /// The bound on a snappy block of `limit` uncompressed bytes.
@@ -41,13 +77,13 @@ pub fn encode_message<T: SimpleSerialize>(
 ) -> Result<Vec<u8>, WireError> {
     let ssz = encode(value).map_err(|e| WireError::Encode {
         kind,
-        reason: e.to_string(),
+        source: e.into(),
     })?;
     snap::raw::Encoder::new()
         .compress_vec(&ssz)
-        .map_err(|e| WireError::Encode {
+        .map_err(|e| WireError::Snappy {
             kind,
-            reason: e.to_string(),
+            source: Foreign::new(e),
         })
 }
 
@@ -67,7 +103,7 @@ pub fn decode_message<T: SimpleSerialize>(
     }
     let len = snap::raw::decompress_len(bytes).map_err(|e| WireError::Snappy {
         kind,
-        reason: e.to_string(),
+        source: Foreign::new(e),
     })?;
     if len > limit {
         return Err(WireError::TooLarge { kind, len, limit });
@@ -76,7 +112,7 @@ pub fn decode_message<T: SimpleSerialize>(
         .decompress_vec(bytes)
         .map_err(|e| WireError::Snappy {
             kind,
-            reason: e.to_string(),
+            source: Foreign::new(e),
         })?;
     Ok(decode::<T>(&ssz)?)
 }

@@ -1,16 +1,13 @@
 //! One message type per gossip topic, encoded as `snappy(ssz(message))`.
 
 use crate::codec::{decode_message, encode_message, WireError};
-use crate::limits::Limits;
+use crate::limits::{Limits, MAX_TRANSACTIONS_PER_MESSAGE};
 use crate::topic::Topic;
 use consensus::{Attestation, AttesterSlashing, BeaconBlock, ProposerSlashing, VoluntaryExit};
 use shard::transaction::Transaction;
 use shard::types::compute_home_shard;
 use shard::ShardBlock;
 use ssz_rs::prelude::*;
-
-/// Most transactions one `shard_transaction_{shard}` message carries.
-pub const MAX_TRANSACTIONS_PER_MESSAGE: usize = 1024;
 
 /// What `shard_transaction_{shard}` carries: 1 to [`MAX_TRANSACTIONS_PER_MESSAGE`] transactions,
 /// all sent from accounts of that shard. A relay bundles what arrived since its last message,
@@ -103,9 +100,7 @@ impl GossipMessage {
                     let batch: TransactionBatch =
                         decode_message("transactions", bytes, limits.transactions)?;
                     if batch.transactions.is_empty() {
-                        return Err(WireError::Protocol(
-                            "a transaction message carries no transaction".into(),
-                        ));
+                        return Err(WireError::EmptyTransactionBatch);
                     }
                     if let Some(other) = batch
                         .transactions
@@ -113,9 +108,10 @@ impl GossipMessage {
                         .map(|t| compute_home_shard(&t.from, active_shard_count))
                         .find(|&home| home != shard)
                     {
-                        return Err(WireError::Protocol(format!(
-                            "a transaction of shard {other} arrived on topic {topic}"
-                        )));
+                        return Err(WireError::TransactionOfOtherShard {
+                            shard: other,
+                            topic,
+                        });
                     }
                     GossipMessage::Transactions(Box::new(batch))
                 }
@@ -133,9 +129,7 @@ impl GossipMessage {
             };
         let actual = message.topic(active_shard_count);
         if actual != topic {
-            return Err(WireError::Protocol(format!(
-                "message for topic {actual} arrived on topic {topic}"
-            )));
+            return Err(WireError::WrongTopic { actual, topic });
         }
         Ok(message)
     }
@@ -185,7 +179,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             GossipMessage::decode(Topic::BeaconAttestation(4), &bytes, &limits, 8),
-            Err(WireError::Protocol(_))
+            Err(WireError::WrongTopic { .. })
         ));
         // A beacon block's bytes on the exit topic do not decode as an exit.
         let bytes = GossipMessage::BeaconBlock(Box::default()).encode().unwrap();

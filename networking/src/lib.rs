@@ -15,8 +15,9 @@
 //!   configuration.
 //!
 //! **Must never**: hold protocol rules (validity lives in `beacon` and `shard`, so the simulator
-//! and libp2p apply the same ones), read the clock, draw OS randomness or do I/O. The libp2p
-//! service will live behind the `p2p` cargo feature.
+//! and libp2p apply the same ones), read the clock, draw OS randomness or do I/O. The crate
+//! carries the core crates' `clippy.toml`, so the bans are enforced; only the libp2p service
+//! behind the `p2p` cargo feature (a runtime part) opts out, in its own module.
 
 pub mod codec;
 pub mod gossip;
@@ -25,7 +26,7 @@ pub mod rpc;
 pub mod topic;
 
 pub use codec::WireError;
-pub use gossip::{GossipMessage, TransactionBatch, MAX_TRANSACTIONS_PER_MESSAGE};
-pub use limits::Limits;
+pub use gossip::{GossipMessage, TransactionBatch};
+pub use limits::{Limits, MAX_TRANSACTIONS_PER_MESSAGE};
 pub use rpc::{Request, Response, Status};
 pub use topic::Topic;

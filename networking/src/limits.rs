@@ -21,9 +21,10 @@ pub const MAX_ATTESTER_SLASHING: usize = 1 << 18;
 pub const MAX_BEACON_BLOCK: usize = 1 << 19;
 /// `Transaction`: fixed, 152 bytes.
 pub const MAX_TRANSACTION: usize = shard::transaction::TRANSACTION_SIZE;
+/// Most transactions one `shard_transaction_{shard}` message carries.
+pub const MAX_TRANSACTIONS_PER_MESSAGE: usize = 1024;
 /// A `TransactionBatch` at its bound.
-pub const MAX_TRANSACTIONS_MESSAGE: usize =
-    4 + MAX_TRANSACTION * crate::gossip::MAX_TRANSACTIONS_PER_MESSAGE;
+pub const MAX_TRANSACTIONS_MESSAGE: usize = 4 + MAX_TRANSACTION * MAX_TRANSACTIONS_PER_MESSAGE;
 /// Most blocks one `*_blocks_by_range` or `beacon_blocks_by_root` request may ask for.
 pub const MAX_REQUEST_BLOCKS: u64 = 64;
 

@@ -97,9 +97,10 @@ pub enum Response {
 
 fn check_count(count: u64) -> Result<(), WireError> {
     if count == 0 || count > MAX_REQUEST_BLOCKS {
-        return Err(WireError::Protocol(format!(
-            "block count {count} is outside 1..={MAX_REQUEST_BLOCKS}"
-        )));
+        return Err(WireError::BlockCount {
+            count,
+            max: MAX_REQUEST_BLOCKS,
+        });
     }
     Ok(())
 }
@@ -133,7 +134,7 @@ impl Request {
                 let r: BlocksByRange = decode_message("beacon_blocks_by_range", bytes, LIMIT)?;
                 check_count(r.count)?;
                 if r.step == 0 {
-                    return Err(WireError::Protocol("beacon_blocks_by_range step 0".into()));
+                    return Err(WireError::ZeroStep);
                 }
                 Request::BeaconBlocksByRange(r)
             }

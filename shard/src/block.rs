@@ -6,12 +6,13 @@
 //! A block's root is its signing root (the root of every field but `signature`), as for beacon
 //! blocks; the header has the same signing root.
 
+use crate::header::ShardBlockHeader;
 use crate::receipt_proof::IncomingReceipt;
 use crate::transaction::{Transaction, TRANSACTION_SIZE};
 use crate::types::{MAX_INCOMING_RECEIPTS_PER_BLOCK, MAX_TRANSACTIONS_PER_BLOCK};
 use consensus::bls::{compute_domain, compute_signing_root, Crypto, PublicKey, SecretKey};
 use consensus::bls::{Signature, SignatureSet};
-use consensus::hash::{hash_roots, merkleize_chunks, merkleize_fields, mix_in_length};
+use consensus::hash::{hash_roots, merkleize_chunks, mix_in_length};
 use consensus::preset::DOMAIN_SHARD_PROPOSER;
 use consensus::primitives::{BlsSignatureBytes, Root, Shard, Slot, ValidatorIndex, Version};
 use consensus::sszx::{hash_tree_root, SigningRoot};
@@ -38,30 +39,6 @@ pub struct ShardBlock {
     pub body: ShardBlockBody,
     pub outgoing_receipts_root: Root,
     pub signature: BlsSignatureBytes,
-}
-
-#[derive(
-    Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
-)]
-pub struct ShardBlockHeader {
-    pub shard: Shard,
-    pub slot: Slot,
-    pub parent_root: Root,
-    pub beacon_block_root: Root,
-    pub state_root: Root,
-    pub proposer_index: ValidatorIndex,
-    pub body_root: Root,
-    pub outgoing_receipts_root: Root,
-    pub signature: BlsSignatureBytes,
-}
-
-/// Field index of `outgoing_receipts_root` in a block or header (eight signed fields: depth 3).
-pub const OUTGOING_RECEIPTS_ROOT_FIELD_INDEX: usize = 7;
-
-fn u64_chunk(value: u64) -> Root {
-    let mut chunk = [0u8; 32];
-    chunk[..8].copy_from_slice(&value.to_le_bytes());
-    Root::new(chunk)
 }
 
 /// `hash_tree_root(List[Transaction, 2^16])` from the transactions' roots.
@@ -132,22 +109,6 @@ impl ShardBlock {
 impl SigningRoot for ShardBlock {
     fn signing_root(&self) -> Root {
         self.signing_root_with(&self.body.root())
-    }
-}
-
-impl SigningRoot for ShardBlockHeader {
-    /// The root of the 8 fields before `signature` (a tree of depth 3).
-    fn signing_root(&self) -> Root {
-        merkleize_fields(&[
-            u64_chunk(self.shard),
-            u64_chunk(self.slot),
-            self.parent_root,
-            self.beacon_block_root,
-            self.state_root,
-            u64_chunk(self.proposer_index),
-            self.body_root,
-            self.outgoing_receipts_root,
-        ])
     }
 }
 

@@ -38,6 +38,7 @@ pub mod committee;
 pub mod crosslink_data;
 pub mod execute;
 pub mod genesis;
+pub mod header;
 pub mod mempool;
 pub mod merkle_tree;
 pub mod parallel;
@@ -53,12 +54,13 @@ pub mod validity;
 pub mod workload;
 
 pub use account::Account;
-pub use block::{ShardBlock, ShardBlockBody, ShardBlockHeader};
+pub use block::{ShardBlock, ShardBlockBody};
 pub use crosslink_data::ShardCrosslinkData;
 pub use execute::{
     execute_block, execute_block_with, BlockError, BlockLimits, ExecutionContext, ExecutionOutcome,
 };
 pub use genesis::{genesis_state, genesis_states, GenesisAccounts};
+pub use header::ShardBlockHeader;
 pub use mempool::{Mempool, MempoolError, MempoolLimits};
 pub use parallel::{build_thread_pool, execute_chains_parallel, execute_shards_parallel};
 pub use produce::{produce_block, produce_block_from, BlockTemplate, ProducedBlock};

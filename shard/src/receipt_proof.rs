@@ -12,8 +12,8 @@
 //! block's position in `ShardCrosslinkData.block_roots` and the 16-node branch to the crosslink
 //! data root (12 siblings + length + 3 field-tree siblings); and that data root.
 
-use crate::block::ShardBlockHeader;
 use crate::crosslink_data::{block_root_branch_index, CROSSLINK_BLOCK_BRANCH_LENGTH};
+use crate::header::ShardBlockHeader;
 use crate::receipt::Receipt;
 use crate::types::{Address, OUTGOING_RECEIPTS_TREE_DEPTH};
 use consensus::hash::is_valid_merkle_branch;

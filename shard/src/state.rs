@@ -18,7 +18,8 @@
 use crate::account::{account_leaf, Account};
 use crate::merkle_tree::IncrementalTree;
 use crate::types::{
-    compute_home_shard, Address, Amount, ACCOUNTS_TREE_DEPTH, CREDITED_RECEIPTS_TREE_DEPTH,
+    compute_home_shard, u64_chunk, Address, Amount, ACCOUNTS_TREE_DEPTH,
+    CREDITED_RECEIPTS_TREE_DEPTH,
 };
 use consensus::hash::{merkleize_fields, mix_in_length};
 use consensus::primitives::{Root, Shard, Slot};
@@ -116,12 +117,6 @@ fn receipt_id_of_chunk(chunk: &[u8; 32]) -> (Shard, u64) {
     shard.copy_from_slice(&chunk[..8]);
     index.copy_from_slice(&chunk[8..16]);
     (u64::from_le_bytes(shard), u64::from_le_bytes(index))
-}
-
-fn u64_chunk(value: u64) -> Root {
-    let mut chunk = [0u8; 32];
-    chunk[..8].copy_from_slice(&value.to_le_bytes());
-    Root::new(chunk)
 }
 
 impl ShardState {

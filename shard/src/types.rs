@@ -43,6 +43,13 @@ pub fn compute_home_shard(address: &Address, active_shard_count: u64) -> Shard {
         .unwrap_or(0)
 }
 
+/// A `uint64` as its 32-byte SSZ chunk (little-endian, zero-padded).
+pub(crate) fn u64_chunk(value: u64) -> consensus::primitives::Root {
+    let mut chunk = [0u8; 32];
+    chunk[..8].copy_from_slice(&value.to_le_bytes());
+    consensus::primitives::Root::new(chunk)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

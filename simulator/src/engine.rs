@@ -12,6 +12,7 @@ use crate::scenario::{CryptoMode, FaultSpec, Scenario, ScenarioError};
 use crate::trace::TraceHash;
 use crate::verifier::SharedVerifier;
 use crate::workload::Workload;
+use beacon::node::clock::SlotClock;
 use beacon::node::{Bytes, Event, Genesis, Input, Node, NodeConfig, Output};
 use beacon::store::{SimDisk, Store};
 use consensus::bls::{interop_secret_key, Crypto};
@@ -28,10 +29,15 @@ use std::sync::Arc;
 pub enum SimError {
     #[error("scenario: {0}")]
     Scenario(#[from] ScenarioError),
-    #[error("genesis: {0}")]
-    Genesis(String),
-    #[error("node {node}: {error}")]
-    Node { node: usize, error: String },
+    #[error("beacon genesis: {0}")]
+    BeaconGenesis(#[from] beacon::errors::GenesisError),
+    #[error("shard genesis: {0}")]
+    ShardGenesis(#[from] shard::genesis::GenesisError),
+    #[error("node {node}: {source}")]
+    Node {
+        node: usize,
+        source: beacon::node::NodeError,
+    },
 }
 
 /// A message in flight.
@@ -205,8 +211,7 @@ impl<P: Preset> Simulation<P> {
             CryptoMode::Real => Crypto::Real,
             CryptoMode::Fake => Crypto::fake_for_simulation(),
         };
-        let beacon = beacon::genesis::genesis_from_config::<P>(&chain)
-            .map_err(|e| SimError::Genesis(e.to_string()))?;
+        let beacon = beacon::genesis::genesis_from_config::<P>(&chain)?;
         let accounts = GenesisAccounts {
             accounts_per_shard: scenario.workload.accounts_per_shard,
             balance: scenario.workload.account_balance,
@@ -217,11 +222,8 @@ impl<P: Preset> Simulation<P> {
             chain.active_shard_count,
             root_rng.fork("workload"),
             crypto.is_fake(),
-        )
-        .map_err(|e| SimError::Genesis(e.to_string()))?;
-        let shards = workload
-            .genesis_states()
-            .map_err(|e| SimError::Genesis(e.to_string()))?;
+        )?;
+        let shards = workload.genesis_states()?;
         let genesis = Genesis {
             beacon: Arc::new(beacon),
             shards: Arc::new(shards),
@@ -246,11 +248,11 @@ impl<P: Preset> Simulation<P> {
             let disk = SimDisk::new();
             let store = Store::open_sim(&disk).map_err(|e| SimError::Node {
                 node: index,
-                error: e.to_string(),
+                source: e.into(),
             })?;
-            let node = Node::open(config.clone(), store, 0).map_err(|e| SimError::Node {
+            let node = Node::open(config.clone(), store, 0).map_err(|source| SimError::Node {
                 node: index,
-                error: e.to_string(),
+                source,
             })?;
             nodes.push(SimNode {
                 node: Some(node),
@@ -382,12 +384,13 @@ impl<P: Preset> Simulation<P> {
                         break;
                     }
                     let start = self.now_ms;
+                    let clock = SlotClock::new(0, self.slot_ms);
                     for node in 0..self.nodes.len() {
                         self.queue.push(start, SimEvent::Tick(node));
                         self.queue
-                            .push(start + self.slot_ms / 3, SimEvent::Tick(node));
+                            .push(start + clock.attestation_offset_ms(), SimEvent::Tick(node));
                         self.queue
-                            .push(start + self.slot_ms * 2 / 3, SimEvent::Tick(node));
+                            .push(start + clock.aggregation_offset_ms(), SimEvent::Tick(node));
                     }
                     self.queue
                         .push(start + self.slot_ms, SimEvent::SlotStart(slot + 1));

@@ -5,7 +5,7 @@
 //! `lognormal:50:0.5`) used by `Scenario::set`.
 
 use crate::rng::SimRng;
-use crate::scenario::{check_f64, ScenarioError};
+use crate::scenario::error::{check_f64, ScenarioError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;

@@ -15,7 +15,8 @@
 
 use crate::latency::{LatencyModel, MAX_LATENCY_MS};
 use crate::rng::SimRng;
-use crate::scenario::{check_f64, NetworkSpec, Scenario, ScenarioError};
+use crate::scenario::error::{check_f64, ScenarioError};
+use crate::scenario::{NetworkSpec, Scenario};
 use std::collections::BTreeMap;
 
 /// A partition in virtual time: during `[start_ms, heal_ms)` a message between nodes in

@@ -31,26 +31,24 @@ fn show<P: Preset>(config: &ChainConfig, committees: bool) -> anyhow::Result<()>
     writeln!(out, "genesis time        {}", state.genesis_time)?;
     writeln!(out, "genesis state root  {}", state_root(&state))?;
     let shuffling = EpochShuffling::new(&state, 0, config).context("epoch 0 shuffling")?;
-    let per_slot = shuffling.committee_count / P::SLOTS_PER_EPOCH;
+    let per_slot = shuffling.shards_at_slot::<P>(0).count();
     writeln!(
         out,
         "epoch 0             {} committees ({} per slot), start shard {}",
         shuffling.committee_count, per_slot, shuffling.start_shard
     )?;
     writeln!(out, "\nslot  proposer  shards attesting (committee size)")?;
-    let shards: Vec<u64> = shuffling.shards().collect();
     for slot in 0..P::SLOTS_PER_EPOCH {
         let proposer = shuffling.proposer::<P>(&state.validators, slot)?;
-        let of_slot = &shards[(slot * per_slot) as usize..((slot + 1) * per_slot) as usize];
-        let list: Vec<String> = of_slot
-            .iter()
-            .map(|&s| Ok(format!("{s} ({})", shuffling.committee(s)?.len())))
+        let list: Vec<String> = shuffling
+            .shards_at_slot::<P>(slot)
+            .map(|s| Ok(format!("{s} ({})", shuffling.committee(s)?.len())))
             .collect::<Result<_, consensus::errors::Error>>()?;
         writeln!(out, "{slot:>4}  {proposer:>8}  {}", list.join(", "))?;
     }
     if committees {
         writeln!(out, "\nshard  committee")?;
-        for shard in shards {
+        for shard in shuffling.shards() {
             writeln!(out, "{shard:>5}  {:?}", shuffling.committee(shard)?)?;
         }
     }

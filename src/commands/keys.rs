@@ -1,15 +1,8 @@
 //! `shardnode keys`: the interop validator keys of design D3.
 
+use beacon::genesis::bls_withdrawal_credentials;
 use consensus::bls::interop_keypair;
-use consensus::hash::hash;
 use std::io::Write;
-
-/// `0x00 ‖ sha256(pubkey)[1..]`.
-fn withdrawal_credentials(pubkey: &[u8]) -> String {
-    let mut credentials = hash(pubkey).0;
-    credentials[0] = 0x00;
-    format!("0x{}", hex::encode(credentials))
-}
 
 pub fn run(count: u64, secret: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -23,7 +16,7 @@ pub fn run(count: u64, secret: bool) -> anyhow::Result<()> {
         write!(
             out,
             "{index}\t{pubkey}\t{}",
-            withdrawal_credentials(&pubkey.0)
+            bls_withdrawal_credentials(pubkey)
         )?;
         if secret {
             write!(out, "\t0x{}", hex::encode(sk.to_bytes()))?;

@@ -475,7 +475,7 @@ impl<P: Preset> ForkChoice<P> {
         for validator in indices {
             if self
                 .votes
-                .process_attestation(*validator, data.beacon_block_root, target.epoch)
+                .record_latest_message(*validator, data.beacon_block_root, target.epoch)
             {
                 updated += 1;
             }
@@ -502,7 +502,7 @@ impl<P: Preset> ForkChoice<P> {
                 .iter()
                 .filter(|v| {
                     self.votes
-                        .process_attestation(**v, beacon_block_root, target_epoch)
+                        .record_latest_message(**v, beacon_block_root, target_epoch)
                 })
                 .count(),
         )

@@ -35,7 +35,7 @@ impl VoteTracker {
     /// Reference 7 `on_attestation`'s last step for one validator: record `{epoch, root}` if
     /// the validator has no message yet or `epoch` is newer. Returns whether it did.
     /// `validator` is bounded by the registry the caller checked it against.
-    pub fn process_attestation(
+    pub fn record_latest_message(
         &mut self,
         validator: ValidatorIndex,
         root: Root,

@@ -6,9 +6,11 @@
 //! votes wait in `deferred_votes` for a later slot's tick. Committees come from the node's
 //! shuffling cache instead of a shuffle per attestation.
 
-use super::shufflings::committee_slot;
+use super::errors::{AttestationRejection, LookupError, Object};
+use super::verdict::{IgnoreReason, Refusal};
 use super::Node;
 use crate::attesting::{check_indexed_attestation, indexed_attestation_from};
+use crate::errors::IndexedAttestationError;
 use crate::signatures::{SignatureBatch, SignedObject};
 use consensus::bls::Crypto;
 use consensus::primitives::{Slot, ValidatorIndex};
@@ -29,29 +31,41 @@ impl<P: Preset> Node<P> {
     pub(super) fn index_attestation(
         &mut self,
         attestation: &Attestation,
-    ) -> Result<(IndexedAttestation, Slot), String> {
+    ) -> Result<(IndexedAttestation, Slot), Refusal> {
         let target = &attestation.data.target;
         let shard = attestation.data.crosslink.shard;
-        let shuffling = self
-            .shuffling_at(&target.root, target.epoch)
-            .map_err(|e| format!("attestation {e}"))?;
+        let shuffling =
+            self.shuffling_at(&target.root, target.epoch)
+                .map_err(|error| match error {
+                    LookupError::UnknownBlock { root } => Refusal::Missing(root),
+                    LookupError::Shuffling(source) => IgnoreReason::Shuffling {
+                        object: Object::Attestation,
+                        source,
+                    }
+                    .into(),
+                })?;
         let committee = shuffling
             .committee(shard)
-            .map_err(|e| format!("attestation committee: {e}"))?;
-        let slot = committee_slot::<P>(&shuffling, shard)
-            .ok_or_else(|| format!("shard {shard} has no committee in epoch {}", target.epoch))?;
+            .map_err(AttestationRejection::Committee)?;
+        let slot =
+            shuffling
+                .committee_slot::<P>(shard)
+                .ok_or(AttestationRejection::NoCommittee {
+                    shard,
+                    epoch: target.epoch,
+                })?;
         let indexed = indexed_attestation_from(committee, attestation)
-            .map_err(|e| format!("get_indexed_attestation: {e}"))?;
+            .map_err(AttestationRejection::Indexed)?;
         Ok((indexed, slot))
     }
 
     /// `is_valid_indexed_attestation` against the target block's state, with the node's
     /// decoded-key cache.
-    pub(super) fn verify_indexed(&mut self, indexed: &IndexedAttestation) -> Result<(), String> {
+    pub(super) fn verify_indexed(&mut self, indexed: &IndexedAttestation) -> Result<(), Refusal> {
         let root = indexed.data.target.root;
         let crypto = self.config.crypto;
         let Some(state) = self.fork_choice.block_state(&root) else {
-            return Err(format!("unknown target block {root}"));
+            return Err(Refusal::Missing(root));
         };
         let mut batch = SignatureBatch::with_cache(crypto, std::mem::take(&mut self.pubkeys));
         let checked = check_indexed_attestation(
@@ -60,14 +74,9 @@ impl<P: Preset> Node<P> {
             &mut batch,
             SignedObject::Attestation { operation: 0 },
         )
-        .map_err(|e| format!("is_valid_indexed_attestation: {e}"))
-        .and_then(|()| {
-            batch
-                .verify()
-                .map_err(|e| format!("is_valid_indexed_attestation: {e}"))
-        });
+        .and_then(|()| batch.verify().map_err(IndexedAttestationError::Signature));
         self.pubkeys = batch.into_cache();
-        checked
+        checked.map_err(|e| AttestationRejection::Invalid(e).into())
     }
 
     /// Votes of a checked attestation: applied now if its slot is past, else deferred.
@@ -124,10 +133,16 @@ impl<P: Preset> Node<P> {
 
     /// The full gossip check of an attestation or aggregate; on success it is pooled and its
     /// votes counted.
-    pub(super) fn accept_attestation(&mut self, attestation: &Attestation) -> Result<(), String> {
+    pub(super) fn accept_attestation(&mut self, attestation: &Attestation) -> Result<(), Refusal> {
         let (indexed, slot) = self.index_attestation(attestation)?;
-        if slot > self.current_slot() {
-            return Err(format!("attestation of future slot {slot}"));
+        let current = self.current_slot();
+        if slot > current {
+            return Err(IgnoreReason::FutureSlot {
+                object: Object::Attestation,
+                slot,
+                current,
+            }
+            .into());
         }
         self.verify_indexed(&indexed)?;
         self.op_pool.insert(attestation, slot, self.config.crypto);

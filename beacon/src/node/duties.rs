@@ -4,12 +4,12 @@
 //! first, and the protection record is on disk before the signature exists.
 
 use super::crosslinks::build_crosslink_data;
-use super::import::Oracle;
 use super::io::{Event, Output};
-use super::shufflings::committee_slot;
+use super::oracle::Oracle;
 use super::{DutyLog, Node};
 use crate::block::{process_attestation_with, process_block_cached, BlockContext};
 use crate::signatures::get_domain;
+use crate::slashing_protection::SlashingRefusal;
 use crate::slots::process_slots_cached;
 use consensus::accessors::get_block_root_at_slot;
 use consensus::bls::{compute_signing_root, AggregateSignature, Crypto, Signature};
@@ -121,7 +121,7 @@ impl<P: Preset> Node<P> {
         shuffling.proposer::<P>(&state.validators, slot).ok()
     }
 
-    fn refused(&mut self, validator: ValidatorIndex, reason: String) {
+    fn refused(&mut self, validator: ValidatorIndex, reason: SlashingRefusal) {
         self.emit(Event::SigningRefused { validator, reason });
     }
 
@@ -150,7 +150,7 @@ impl<P: Preset> Node<P> {
             .protection
             .approve_block(&mut self.store, proposer, slot)
         {
-            self.refused(proposer, refusal.to_string());
+            self.refused(proposer, refusal);
             return;
         }
         let crypto = self.config.crypto;
@@ -231,14 +231,14 @@ impl<P: Preset> Node<P> {
             Ok(verdicts) => verdicts,
             Err(error) => {
                 for &(proposer, _, _) in &duties {
-                    self.refused(proposer, format!("slashing protection store: {error}"));
+                    self.refused(proposer, error.clone().into());
                 }
                 return;
             }
         };
         for (&(proposer, shard, _), verdict) in duties.iter().zip(verdicts) {
             if let Err(refusal) = verdict {
-                self.refused(proposer, refusal.to_string());
+                self.refused(proposer, refusal);
                 continue;
             }
             let Some(key) = self.keys.get(&proposer).cloned() else {
@@ -333,7 +333,7 @@ impl<P: Preset> Node<P> {
         };
         let mut out = Vec::new();
         for shard in shuffling.shards() {
-            if committee_slot::<P>(&shuffling, shard) != Some(slot) {
+            if shuffling.committee_slot::<P>(shard) != Some(slot) {
                 continue;
             }
             let Ok(committee) = shuffling.committee(shard) else {
@@ -417,11 +417,10 @@ impl<P: Preset> Node<P> {
                 .approve_attestations(&mut self.store, &votes)
             {
                 Ok(verdicts) => verdicts,
-                Err(e) => {
-                    self.emit(Event::SigningRefused {
-                        validator: u64::MAX,
-                        reason: format!("slashing protection store: {e}"),
-                    });
+                Err(error) => {
+                    for &(validator, _, _) in &votes {
+                        self.refused(validator, error.clone().into());
+                    }
                     continue;
                 }
             };
@@ -436,7 +435,7 @@ impl<P: Preset> Node<P> {
             let mut signatures: Vec<BlsSignatureBytes> = Vec::new();
             for ((validator, _, _), verdict) in votes.iter().zip(verdicts) {
                 if let Err(refusal) = verdict {
-                    self.refused(*validator, refusal.to_string());
+                    self.refused(*validator, refusal);
                     continue;
                 }
                 let Some(key) = self.keys.get(validator) else {

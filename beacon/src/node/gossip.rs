@@ -11,8 +11,9 @@
 //! - transactions: every signature not already checked, then the mempool's rules; a message
 //!   with one bad signature is rejected.
 
-use super::import::ImportError;
-use super::io::{Output, PeerId, Verdict};
+use super::errors::Object;
+use super::io::{Output, PeerId};
+use super::verdict::{IgnoreReason, Refusal, RejectReason, Verdict};
 use super::Node;
 use consensus::primitives::Slot;
 use consensus::{Attestation, Preset};
@@ -39,7 +40,7 @@ impl<P: Preset> Node<P> {
             self.chain.active_shard_count,
         ) {
             Ok(message) => message,
-            Err(e) => return self.verdict(from, topic, Verdict::Reject(e.to_string())),
+            Err(e) => return self.verdict(from, topic, Verdict::Reject(e.into())),
         };
         let verdict = match message {
             GossipMessage::BeaconBlock(block) => self.gossip_beacon_block(from, *block),
@@ -50,29 +51,40 @@ impl<P: Preset> Node<P> {
             GossipMessage::Transactions(batch) => self.gossip_transactions(*batch),
             // Slashings and exits are decoded and checked by the state transition when a block
             // carries them; this node does not pool them yet.
-            GossipMessage::VoluntaryExit(_)
-            | GossipMessage::ProposerSlashing(_)
-            | GossipMessage::AttesterSlashing(_) => {
-                Verdict::Ignore("operation pooling of exits and slashings is not enabled".into())
-            }
+            GossipMessage::VoluntaryExit(_) => Verdict::Ignore(IgnoreReason::NotPooled {
+                kind: "voluntary exit",
+            }),
+            GossipMessage::ProposerSlashing(_) => Verdict::Ignore(IgnoreReason::NotPooled {
+                kind: "proposer slashing",
+            }),
+            GossipMessage::AttesterSlashing(_) => Verdict::Ignore(IgnoreReason::NotPooled {
+                kind: "attester slashing",
+            }),
         };
         self.verdict(from, topic, verdict);
     }
 
-    fn is_future(&self, slot: Slot) -> bool {
-        slot > self.current_slot()
+    /// The ignore verdict for a message of `slot` if that slot has not begun here yet.
+    fn future(&self, object: Object, slot: Slot) -> Option<Verdict> {
+        let current = self.current_slot();
+        (slot > current).then_some(Verdict::Ignore(IgnoreReason::FutureSlot {
+            object,
+            slot,
+            current,
+        }))
     }
 
     fn gossip_beacon_block(&mut self, from: PeerId, block: consensus::BeaconBlock) -> Verdict {
-        if self.is_future(block.slot) {
-            return Verdict::Ignore(format!("beacon block of future slot {}", block.slot));
+        if let Some(verdict) = self.future(Object::BeaconBlock, block.slot) {
+            return verdict;
         }
-        let finalized_start = self.finalized.epoch * P::SLOTS_PER_EPOCH;
-        if block.slot <= finalized_start && self.finalized.epoch > 0 {
-            return Verdict::Ignore(format!(
-                "beacon block of slot {} is not after the finalized slot {finalized_start}",
-                block.slot
-            ));
+        let finalized_slot = self.finalized.epoch * P::SLOTS_PER_EPOCH;
+        if block.slot <= finalized_slot && self.finalized.epoch > 0 {
+            return Verdict::Ignore(IgnoreReason::NotAfterFinalized {
+                object: Object::BeaconBlock,
+                slot: block.slot,
+                finalized_slot,
+            });
         }
         let parent = block.parent_root;
         match self.import_beacon_block(Arc::new(block), self.config.crypto) {
@@ -80,12 +92,12 @@ impl<P: Preset> Node<P> {
                 self.update_head();
                 Verdict::Accept
             }
-            Err(ImportError::Missing(_)) => {
-                self.request_blocks_by_root(from, vec![parent]);
-                Verdict::Ignore("unknown parent: fetching it".into())
+            Err(refusal) => {
+                if refusal == Refusal::Missing(parent) {
+                    self.request_blocks_by_root(from, vec![parent]);
+                }
+                refusal.verdict(Object::BeaconBlock)
             }
-            Err(ImportError::Ignored(reason)) => Verdict::Ignore(reason),
-            Err(ImportError::Invalid(reason)) => Verdict::Reject(reason),
         }
     }
 
@@ -108,42 +120,34 @@ impl<P: Preset> Node<P> {
         let current = self.current_slot() / P::SLOTS_PER_EPOCH;
         let target = attestation.data.target.epoch;
         if target > current || target.saturating_add(1) < current {
-            return Verdict::Ignore(format!(
-                "attestation target epoch {target} is neither the current ({current}) nor the previous"
-            ));
+            return Verdict::Ignore(IgnoreReason::TargetEpochOutOfRange { target, current });
         }
         if self.op_pool.covers(&attestation) {
-            return Verdict::Ignore("every attester already known".into());
+            return Verdict::Ignore(IgnoreReason::AttestersKnown);
         }
         let target = attestation.data.target.root;
         let head_vote = attestation.data.beacon_block_root;
         for needed in [target, head_vote] {
             if !self.fork_choice.contains_block(&needed) {
                 self.request_blocks_by_root(from, vec![needed]);
-                return Verdict::Ignore(format!("unknown block {needed}: fetching it"));
+                return Refusal::Missing(needed).verdict(Object::Attestation);
             }
         }
         match self.accept_attestation(&attestation) {
             Ok(()) => Verdict::Accept,
-            Err(reason)
-                if reason.starts_with("is_valid_indexed_attestation")
-                    || reason.starts_with("get_indexed_attestation") =>
-            {
-                Verdict::Reject(reason)
-            }
-            Err(reason) => Verdict::Ignore(reason),
+            Err(refusal) => refusal.verdict(Object::Attestation),
         }
     }
 
     fn gossip_shard_block(&mut self, from: PeerId, block: shard::ShardBlock) -> Verdict {
-        if self.is_future(block.slot) {
-            return Verdict::Ignore(format!("shard block of future slot {}", block.slot));
+        if let Some(verdict) = self.future(Object::ShardBlock, block.slot) {
+            return verdict;
         }
         let shard = block.shard;
         let beacon_root = block.beacon_block_root;
         match self.import_shard_block(Arc::new(block)) {
             Ok(_) => Verdict::Accept,
-            Err(ImportError::Missing(root)) => {
+            Err(Refusal::Missing(root)) => {
                 if root == beacon_root {
                     self.request_blocks_by_root(from, vec![root]);
                 } else {
@@ -164,19 +168,18 @@ impl<P: Preset> Node<P> {
                         },
                     );
                 }
-                Verdict::Ignore("waits for a missing block: fetching it".into())
+                Refusal::Missing(root).verdict(Object::ShardBlock)
             }
-            Err(ImportError::Ignored(reason)) => Verdict::Ignore(reason),
-            Err(ImportError::Invalid(reason)) => Verdict::Reject(reason),
+            Err(refusal) => refusal.verdict(Object::ShardBlock),
         }
     }
 
     /// Checks transactions not seen before and admits them to their shard's mempool; returns
-    /// how many were new, or the reason to reject the message.
+    /// those that were new, or the reason to reject the message.
     fn admit_transactions(
         &mut self,
         transactions: Vec<Transaction>,
-    ) -> Result<Vec<Transaction>, String> {
+    ) -> Result<Vec<Transaction>, RejectReason> {
         let asc = self.chain.active_shard_count;
         let unseen: Vec<Transaction> = transactions
             .into_iter()
@@ -186,9 +189,7 @@ impl<P: Preset> Node<P> {
             })
             .collect();
         if let Some(position) = self.config.transaction_verifier.first_invalid(&unseen) {
-            return Err(format!(
-                "verify_transaction_signature: transaction {position} of the message does not verify"
-            ));
+            return Err(RejectReason::TransactionSignature { position });
         }
         let mut admitted = Vec::new();
         for tx in unseen {
@@ -203,9 +204,7 @@ impl<P: Preset> Node<P> {
     fn gossip_transactions(&mut self, batch: TransactionBatch) -> Verdict {
         match self.admit_transactions(batch.transactions.to_vec()) {
             Err(reason) => Verdict::Reject(reason),
-            Ok(admitted) if admitted.is_empty() => {
-                Verdict::Ignore("no new admissible transaction".into())
-            }
+            Ok(admitted) if admitted.is_empty() => Verdict::Ignore(IgnoreReason::NoNewTransactions),
             Ok(_) => Verdict::Accept,
         }
     }

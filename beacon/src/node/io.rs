@@ -3,6 +3,9 @@
 //! events into [`Input`]s and carries out the [`Output`]s; the node never sees a socket, a
 //! clock or an OS random source.
 
+use super::errors::Misbehaviour;
+use super::verdict::Verdict;
+use crate::slashing_protection::SlashingRefusal;
 use consensus::primitives::{Epoch, Root, Shard, Slot, ValidatorIndex};
 use consensus::Checkpoint;
 use networking::rpc::Protocol;
@@ -55,23 +58,6 @@ pub enum Input {
     PeerDisconnected(PeerId),
     /// A transaction a user submitted to this node (API or load generator).
     SubmitTransactions(Vec<Transaction>),
-}
-
-/// How a gossip message was judged (gossipsub's accept / ignore / reject).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Valid and new: forward it.
-    Accept,
-    /// Not forwarded, no penalty (duplicate, too old, not useful now).
-    Ignore(String),
-    /// Invalid: not forwarded, and the sender is penalised. The reason names the failed rule.
-    Reject(String),
-}
-
-impl Verdict {
-    pub fn is_reject(&self) -> bool {
-        matches!(self, Verdict::Reject(_))
-    }
 }
 
 /// One output.
@@ -174,11 +160,11 @@ pub enum Event {
     /// Slashing protection refused a signature (the node did not sign).
     SigningRefused {
         validator: ValidatorIndex,
-        reason: String,
+        reason: SlashingRefusal,
     },
     /// A peer sent something it should not have.
     PeerMisbehaved {
         peer: PeerId,
-        reason: String,
+        reason: Misbehaviour,
     },
 }

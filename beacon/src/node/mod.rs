@@ -15,34 +15,51 @@
 //! - [`clock`]: slots from milliseconds; [`shufflings`]: committees computed once;
 //! - [`shard_chain`]: one shard's block tree, fork choice and mempool; [`crosslinks`]:
 //!   crosslink data and claimable receipts; [`op_pool`]: attestations by data;
-//! - `import`: beacon and shard block import, head and finality bookkeeping; `duties`: what
-//!   the node's validators do in a slot; `gossip`: validation and verdicts; `sync`: status
-//!   and block requests.
+//! - [`verdict`]: gossip verdicts and their typed reasons; [`errors`]: why the node refused
+//!   something;
+//! - `beacon_import`, `shard_import`: block import; `head`: the head, the canonical chain,
+//!   finality and pruning; `follow_crosslinks`: the head state's crosslinks; `shard_heads`:
+//!   the shard fork choice as the node runs it; `oracle`: which crosslink roots a receipt may
+//!   prove against; `lookups`: committees and proposers on any fork; `replay`: restart from
+//!   the store;
+//! - `attestations`: attestations and their votes; `duties`: what the node's validators do in
+//!   a slot; `gossip`: validation and verdicts; `sync`: status and block requests.
 
 mod attestations;
+mod beacon_import;
 pub mod clock;
 pub mod config;
 pub mod crosslinks;
 mod duties;
+pub mod errors;
+mod follow_crosslinks;
 mod gossip;
-mod import;
+mod head;
 pub mod io;
+mod lookups;
 pub mod op_pool;
+mod oracle;
+mod replay;
 pub mod shard_chain;
+mod shard_heads;
+mod shard_import;
 pub mod shufflings;
 mod sync;
+pub mod verdict;
 
 pub use config::{
     DirectTransactionVerifier, FakeTransactionVerifier, Genesis, NodeConfig, TransactionVerifier,
 };
-pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId, Verdict};
+pub use errors::NodeError;
+pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId};
+pub use verdict::{IgnoreReason, RejectReason, Verdict};
 
-use crate::fork_choice::{ForkChoice, ForkChoiceError};
+use crate::fork_choice::ForkChoice;
 use crate::shuffling_cache::KeyedShufflings;
 use crate::signatures::PubkeyCache;
 use crate::slashing_protection::SlashingProtection;
 use crate::state_root_cache::StateRootCache;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use clock::SlotClock;
 use consensus::bls::SecretKey;
 use consensus::primitives::{Epoch, Root, Shard, Slot, ValidatorIndex};
@@ -55,17 +72,6 @@ use shard::{ShardBlock, ShardState};
 use shard_chain::ShardChain;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Why a node could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum NodeError {
-    #[error("node: store: {0}")]
-    Store(#[from] StoreError),
-    #[error("node: fork choice at genesis: {0}")]
-    ForkChoice(#[from] ForkChoiceError),
-    #[error("node: the genesis has {got} shard states, the chain {expected} active shards")]
-    ShardCount { got: usize, expected: u64 },
-}
 
 /// Blocks waiting for something (a parent, a beacon block) at most, per kind.
 const MAX_PENDING: usize = 1024;

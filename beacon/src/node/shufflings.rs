@@ -6,7 +6,7 @@ use crate::shuffling_cache::KeyedShufflings;
 use consensus::accessors::get_current_epoch;
 use consensus::committees::EpochShuffling;
 use consensus::errors::Error as ConsensusError;
-use consensus::primitives::{Epoch, Shard, Slot};
+use consensus::primitives::Epoch;
 use consensus::{BeaconState, ChainConfig, Preset};
 use shard::committee::ShufflingSource;
 use std::sync::Arc;
@@ -41,18 +41,4 @@ pub fn shard_set<P: Preset>(
         set.push(cache.get(state, older, config)?);
     }
     Ok(ShufflingSet(set))
-}
-
-/// The slot of `shard`'s committee in `shuffling`'s epoch, if it has one.
-pub fn committee_slot<P: Preset>(shuffling: &EpochShuffling, shard: Shard) -> Option<Slot> {
-    let asc = shuffling.active_shard_count;
-    if asc == 0 || shard >= asc {
-        return None;
-    }
-    let index = (shard + asc - shuffling.start_shard % asc) % asc;
-    if index >= shuffling.committee_count {
-        return None;
-    }
-    let per_slot = (shuffling.committee_count / P::SLOTS_PER_EPOCH).max(1);
-    Some(shuffling.epoch * P::SLOTS_PER_EPOCH + index / per_slot)
 }

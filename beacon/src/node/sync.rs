@@ -3,7 +3,9 @@
 //! time, then for the shard blocks past our shard heads; `beacon_blocks_by_root` fetches a
 //! missing parent. Requests are answered from the canonical chains.
 
+use super::errors::Misbehaviour;
 use super::io::{Output, PeerId};
+use super::verdict::Refusal;
 use super::{Node, Pending};
 use consensus::primitives::Slot;
 use consensus::Preset;
@@ -38,7 +40,10 @@ impl<P: Preset> Node<P> {
             Err(e) => {
                 self.emit(super::Event::PeerMisbehaved {
                     peer: from,
-                    reason: format!("bad {} request: {e}", protocol.name()),
+                    reason: Misbehaviour::BadRequest {
+                        protocol,
+                        source: e,
+                    },
                 });
                 return;
             }
@@ -108,7 +113,10 @@ impl<P: Preset> Node<P> {
             Err(e) => {
                 self.emit(super::Event::PeerMisbehaved {
                     peer: from,
-                    reason: format!("bad {} response: {e}", protocol.name()),
+                    reason: Misbehaviour::BadResponse {
+                        protocol,
+                        source: e,
+                    },
                 });
                 return;
             }
@@ -137,7 +145,7 @@ impl<P: Preset> Node<P> {
             (Pending::BeaconRoots, Response::BeaconBlocks(blocks)) => {
                 for block in blocks.blocks.iter() {
                     let parent = block.parent_root;
-                    if let Err(super::import::ImportError::Missing(_)) =
+                    if let Err(Refusal::Missing(_)) =
                         self.import_beacon_block(Arc::new(block.clone()), self.config.crypto)
                     {
                         self.request_blocks_by_root(from, vec![parent]);
@@ -164,7 +172,7 @@ impl<P: Preset> Node<P> {
             }
             _ => self.emit(super::Event::PeerMisbehaved {
                 peer: from,
-                reason: format!("a {} response of the wrong kind", protocol.name()),
+                reason: Misbehaviour::WrongResponseKind { protocol },
             }),
         }
     }
@@ -173,7 +181,10 @@ impl<P: Preset> Node<P> {
         if status.genesis_root != self.genesis_root {
             self.emit(super::Event::PeerMisbehaved {
                 peer: from,
-                reason: "status: another genesis".into(),
+                reason: Misbehaviour::OtherGenesis {
+                    theirs: status.genesis_root,
+                    ours: self.genesis_root,
+                },
             });
             return;
         }

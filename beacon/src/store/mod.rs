@@ -22,9 +22,12 @@
 //! so moving to a newer redb should need no file migration.
 
 pub mod disk;
+mod error;
 pub mod tables;
 
 pub use disk::{SimDisk, SimDiskHandle};
+use error::Context;
+pub use error::{Corruption, RecordError, StoreError};
 
 use consensus::primitives::Root;
 use consensus::sszx;
@@ -42,59 +45,6 @@ const SIM_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// redb's page cache for a real node's file.
 const FILE_CACHE_BYTES: usize = 256 * 1024 * 1024;
-
-/// A store failure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// redb (or the disk under it) failed during `operation`.
-    #[error("store: {operation} failed: {message}")]
-    Backend {
-        /// What the store was doing.
-        operation: &'static str,
-        /// redb's error, as text.
-        message: String,
-    },
-    /// Stored bytes do not decode, or disagree with their key.
-    #[error("store: corrupt value in table `{table}` at key {key}: {reason}")]
-    Corrupt {
-        /// The table holding the value.
-        table: &'static str,
-        /// The key, as hex (or as text for string keys).
-        key: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A value could not be encoded (a list over its limit).
-    #[error("store: cannot encode {what}: {reason}")]
-    Encode {
-        /// What was being encoded.
-        what: &'static str,
-        /// The encoder's error.
-        reason: String,
-    },
-    /// The database was written by a schema this code does not read.
-    #[error("store: schema version {found} is not the supported version {supported}")]
-    Schema {
-        /// The version in the database.
-        found: u64,
-        /// The version this code reads.
-        supported: u64,
-    },
-}
-
-/// Attaches the failed operation to a redb error.
-trait Context<T> {
-    fn during(self, operation: &'static str) -> Result<T, StoreError>;
-}
-
-impl<T, E: Into<redb::Error>> Context<T> for Result<T, E> {
-    fn during(self, operation: &'static str) -> Result<T, StoreError> {
-        self.map_err(|e| StoreError::Backend {
-            operation,
-            message: e.into().to_string(),
-        })
-    }
-}
 
 /// The node's store: one redb database with the tables of [`tables`].
 pub struct Store {
@@ -198,7 +148,7 @@ impl Store {
     pub fn put_beacon_block(&mut self, root: &Root, block: &BeaconBlock) -> Result<(), StoreError> {
         let bytes = sszx::encode(block).map_err(|e| StoreError::Encode {
             what: "beacon block",
-            reason: e.to_string(),
+            source: e.into(),
         })?;
         let key = beacon_block_key(block.slot, root);
         self.write(Durability::None, |txn| {
@@ -244,7 +194,7 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt {
                 table: tables::BEACON_BLOCK_SLOTS_NAME,
                 key: key_hex(root.as_bytes()),
-                reason: format!("indexed at slot {slot} but no block is stored there"),
+                reason: Corruption::IndexedBlockMissing { slot },
             })?;
         decode_beacon_block(&key, value.value()).map(Some)
     }
@@ -265,7 +215,7 @@ impl Store {
     pub fn put_shard_block(&mut self, root: &Root, block: &ShardBlock) -> Result<(), StoreError> {
         let bytes = sszx::encode(block).map_err(|e| StoreError::Encode {
             what: "shard block",
-            reason: e.to_string(),
+            source: e.into(),
         })?;
         let key = shard_block_key(block.shard, block.slot, root);
         self.pending_shard_blocks.push((key.to_vec(), bytes));
@@ -379,36 +329,50 @@ impl Store {
 }
 
 fn decode_beacon_block(key: &[u8], value: &[u8]) -> Result<BeaconBlock, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
+    let corrupt = |reason: Corruption| StoreError::Corrupt {
         table: tables::BEACON_BLOCKS_NAME,
         key: key_hex(key),
         reason,
     };
     let [slot] = key_numbers::<1>(key)
         .filter(|_| key.len() == tables::BEACON_BLOCK_KEY_LEN)
-        .ok_or_else(|| corrupt("malformed key".into()))?;
-    let block: BeaconBlock = sszx::decode(value).map_err(|e| corrupt(e.to_string()))?;
+        .ok_or_else(|| corrupt(Corruption::MalformedKey))?;
+    let block: BeaconBlock = sszx::decode(value).map_err(|e| corrupt(e.into()))?;
     if block.slot != slot {
-        return Err(corrupt(format!("block has slot {}", block.slot)));
+        return Err(corrupt(Corruption::KeyMismatch {
+            field: "slot",
+            key: slot,
+            value: block.slot,
+        }));
     }
     Ok(block)
 }
 
 fn decode_shard_block(key: &[u8], value: &[u8]) -> Result<ShardBlock, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
+    let corrupt = |reason: Corruption| StoreError::Corrupt {
         table: tables::SHARD_BLOCKS_NAME,
         key: key_hex(key),
         reason,
     };
     let [shard, slot] = key_numbers::<2>(key)
         .filter(|_| key.len() == tables::SHARD_BLOCK_KEY_LEN)
-        .ok_or_else(|| corrupt("malformed key".into()))?;
-    let block: ShardBlock = sszx::decode(value).map_err(|e| corrupt(e.to_string()))?;
+        .ok_or_else(|| corrupt(Corruption::MalformedKey))?;
+    let block: ShardBlock = sszx::decode(value).map_err(|e| corrupt(e.into()))?;
     if block.shard != shard || block.slot != slot {
-        return Err(corrupt(format!(
-            "block has shard {} slot {}",
-            block.shard, block.slot
-        )));
+        let field = if block.shard != shard {
+            "shard"
+        } else {
+            "slot"
+        };
+        return Err(corrupt(Corruption::KeyMismatch {
+            field,
+            key: if block.shard != shard { shard } else { slot },
+            value: if block.shard != shard {
+                block.shard
+            } else {
+                block.slot
+            },
+        }));
     }
     Ok(block)
 }

@@ -1,13 +1,12 @@
-//! Secret and public keys.
+//! Secret and public keys (signing with a secret key is in `signature`).
 
-use super::{BlsError, DST};
-use crate::bls::signature::Signature;
+use super::BlsError;
 use crate::primitives::BlsPublicKeyBytes;
 use blst::min_pk;
 
 /// A BLS secret key: a non-zero scalar below the curve order.
 #[derive(Clone)]
-pub struct SecretKey(min_pk::SecretKey);
+pub struct SecretKey(pub(super) min_pk::SecretKey);
 
 impl SecretKey {
     /// Reads 32 big-endian bytes; refuses zero and values not below the curve order.
@@ -27,11 +26,6 @@ impl SecretKey {
             bytes: BlsPublicKeyBytes::new(point.compress()),
             point,
         }
-    }
-
-    /// `Sign(SK, message)` of the IETF ciphersuite.
-    pub fn sign(&self, message: &[u8]) -> Signature {
-        Signature::from_point(self.0.sign(message, DST, &[]))
     }
 }
 

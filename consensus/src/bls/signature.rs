@@ -1,9 +1,16 @@
 //! Signatures, aggregation and the three verifiers of the standard.
 
-use super::keys::PublicKey;
+use super::keys::{PublicKey, SecretKey};
 use super::{BlsError, DST};
 use crate::primitives::BlsSignatureBytes;
 use blst::{min_pk, BLST_ERROR};
+
+impl SecretKey {
+    /// `Sign(SK, message)` of the IETF ciphersuite.
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        Signature::from_point(self.0.sign(message, DST, &[]))
+    }
+}
 
 /// A signature known to be a valid compressed G2 point in the prime-order subgroup.
 #[derive(Clone, Copy, Debug)]

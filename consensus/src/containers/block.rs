@@ -1,4 +1,4 @@
-//! Beacon blocks: header, body, block.
+//! Beacon blocks: body and block (the header is in `header`).
 
 use super::attestation::Attestation;
 use super::impl_signing_root;
@@ -7,24 +7,6 @@ use super::operations::{AttesterSlashing, Deposit, ProposerSlashing, Transfer, V
 use crate::primitives::{BlsSignatureBytes, Root, Slot};
 
 use ssz_rs::prelude::*;
-
-#[derive(
-    Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
-)]
-pub struct BeaconBlockHeader {
-    pub slot: Slot,
-    pub parent_root: Root,
-    pub state_root: Root,
-    pub body_root: Root,
-    pub signature: BlsSignatureBytes,
-}
-
-impl_signing_root!(BeaconBlockHeader {
-    slot,
-    parent_root,
-    state_root,
-    body_root
-});
 
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
@@ -62,6 +44,7 @@ impl_signing_root!(BeaconBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::containers::header::BeaconBlockHeader;
     use crate::sszx::{encode, hash_tree_root, SigningRoot};
 
     #[test]

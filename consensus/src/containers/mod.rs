@@ -6,6 +6,7 @@
 
 mod attestation;
 mod block;
+mod header;
 mod misc;
 mod operations;
 mod state;
@@ -14,7 +15,8 @@ pub use attestation::{
     Attestation, AttestationData, AttestationDataAndCustodyBit, CommitteeBits, IndexedAttestation,
     PendingAttestation, MAX_VALIDATORS_PER_COMMITTEE,
 };
-pub use block::{BeaconBlock, BeaconBlockBody, BeaconBlockHeader};
+pub use block::{BeaconBlock, BeaconBlockBody};
+pub use header::BeaconBlockHeader;
 pub use misc::{
     registry_root, validator_roots, Checkpoint, CompactCommittee, Crosslink, Eth1Data, Fork,
     HistoricalBatch, Validator,

@@ -1,7 +1,7 @@
 //! Block operations: slashings, deposits, exits, transfers.
 
 use super::attestation::IndexedAttestation;
-use super::block::BeaconBlockHeader;
+use super::header::BeaconBlockHeader;
 use super::impl_signing_root;
 use crate::primitives::{
     BlsPublicKeyBytes, BlsSignatureBytes, Epoch, Gwei, Root, Slot, ValidatorIndex,

@@ -1,6 +1,6 @@
 //! `BeaconState`, generic over the preset that fixes its vector lengths and list limits.
 
-use super::block::BeaconBlockHeader;
+use super::header::BeaconBlockHeader;
 use super::misc::{Checkpoint, Eth1Data, Fork, Validator};
 use crate::preset::Preset;
 use crate::primitives::{Gwei, Root, Shard, Slot};

@@ -28,7 +28,7 @@ pub fn run(vectors: &Vectors, report: &mut Report, handler: &str, cases: &[Case]
                 other => return Err(format!("no shuffle round count for config {other}")),
             };
             let m: Mapping = vectors.read_yaml(&case.path("mapping.yaml"))?;
-            let seed = Root::from_hex(&m.seed)?;
+            let seed = Root::from_hex(&m.seed).map_err(|e| e.to_string())?;
             if m.mapping.len() as u64 != m.count {
                 return Err(format!(
                     "mapping has {} entries for count {}",

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{RunParams, ShardSlotRow, SlotRow, PARAM_COLUMNS, SHARD_COLUMNS, SLOT_COLUMNS};
+use super::schema::{RunParams, ShardSlotRow, SlotRow, PARAM_COLUMNS, SHARD_COLUMNS, SLOT_COLUMNS};
 
 /// Bytes gathered before handing them to the output, so an unbuffered file is not written a
 /// line at a time.

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::Summary;
+use super::schema::Summary;
 
 /// Writes `summary` as pretty-printed JSON followed by a newline.
 ///

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::Summary;
+use super::schema::Summary;
 
 /// Shards up to which the table lists every shard's throughput.
 const LIST_SHARDS_UP_TO: usize = 16;

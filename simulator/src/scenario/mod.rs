@@ -9,9 +9,13 @@
 //! Slots and node ids here are the scenario's terms; the network model converts slots to
 //! virtual milliseconds (see [`crate::network`]).
 
+pub(crate) mod error;
+
 use crate::latency::{LatencyModel, LATENCY_FORMS, MAX_LATENCY_MS};
 use consensus::config::MAX_VALIDATOR_COUNT;
 use consensus::{ChainConfig, PresetName};
+use error::{check_f64, check_node, check_u64, check_u64_ctx};
+pub use error::{Inconsistency, ScenarioError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -30,100 +34,6 @@ pub const MAX_THREADS: usize = 1024;
 pub const MAX_TPS_PER_SHARD: f64 = 1_000_000.0;
 /// Largest `workload.accounts_per_shard` accepted.
 pub const MAX_ACCOUNTS_PER_SHARD: u64 = 1 << 24;
-
-/// A scenario that cannot be used, or an override that cannot be applied.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ScenarioError {
-    /// The text is not TOML, has an unknown key, or a value of the wrong type.
-    #[error("scenario is not valid TOML: {0}")]
-    Parse(String),
-    /// A value outside its allowed range.
-    #[error("`{field}` = {value} is out of range: allowed {allowed}")]
-    OutOfRange {
-        /// Dotted path of the field, e.g. `workload.cross_shard` or `faults[1].node`.
-        field: String,
-        /// The offending value, as text.
-        value: String,
-        /// The allowed range and any context, e.g. `0 ..= 1`.
-        allowed: String,
-    },
-    /// A value that is in range but inconsistent with others.
-    #[error("`{field}`: {reason}")]
-    Invalid {
-        /// Dotted path of the field.
-        field: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A `key=value` override names a key that does not exist.
-    #[error("unknown scenario key `{key}`: known keys are {known}")]
-    UnknownKey {
-        /// The key given.
-        key: String,
-        /// The keys [`Scenario::set`] accepts, comma-separated.
-        known: String,
-    },
-    /// A `key=value` override whose value cannot be read.
-    #[error("`{key}` = `{value}` cannot be read: expected {expected}")]
-    BadValue {
-        /// The key given.
-        key: String,
-        /// The value given.
-        value: String,
-        /// What the key takes.
-        expected: String,
-    },
-    /// The scenario cannot be rendered as TOML (e.g. an integer above `i64::MAX`).
-    #[error("scenario cannot be written as TOML: {0}")]
-    Serialize(String),
-}
-
-/// Checks `min <= value <= max` for an integer field.
-pub(crate) fn check_u64(field: &str, value: u64, min: u64, max: u64) -> Result<(), ScenarioError> {
-    check_u64_ctx(field, value, min, max, "")
-}
-
-fn check_u64_ctx(
-    field: &str,
-    value: u64,
-    min: u64,
-    max: u64,
-    context: &str,
-) -> Result<(), ScenarioError> {
-    if (min..=max).contains(&value) {
-        Ok(())
-    } else {
-        Err(ScenarioError::OutOfRange {
-            field: field.to_string(),
-            value: value.to_string(),
-            allowed: format!("{min} ..= {max}{context}"),
-        })
-    }
-}
-
-/// Checks that a float field is finite and `min <= value <= max`.
-pub(crate) fn check_f64(field: &str, value: f64, min: f64, max: f64) -> Result<(), ScenarioError> {
-    if value.is_finite() && value >= min && value <= max {
-        Ok(())
-    } else {
-        Err(ScenarioError::OutOfRange {
-            field: field.to_string(),
-            value: value.to_string(),
-            allowed: format!("{min} ..= {max}"),
-        })
-    }
-}
-
-/// Checks a node id against the scenario's node count.
-fn check_node(field: &str, node: u64, nodes: u64) -> Result<(), ScenarioError> {
-    check_u64_ctx(
-        field,
-        node,
-        0,
-        nodes.saturating_sub(1),
-        &format!(" (node ids are below `nodes` = {nodes})"),
-    )
-}
 
 /// Which BLS implementation the simulated nodes use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -395,8 +305,7 @@ fn opt_to_string<T: ToString>(value: &Option<T>) -> String {
 impl Scenario {
     /// Parses and validates a TOML document.
     pub fn from_toml_str(text: &str) -> Result<Self, ScenarioError> {
-        let scenario: Self =
-            toml::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        let scenario: Self = toml::from_str(text)?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -404,7 +313,7 @@ impl Scenario {
     /// Renders the scenario as TOML (every field, defaults included) so a run can record the
     /// exact scenario it ran; [`Scenario::from_toml_str`] reads it back to an equal value.
     pub fn to_toml_string(&self) -> Result<String, ScenarioError> {
-        toml::to_string(self).map_err(|e| ScenarioError::Serialize(e.to_string()))
+        Ok(toml::to_string(self)?)
     }
 
     /// The effective slot duration in ms (`slot_duration_ms`, or the chain default).
@@ -475,11 +384,10 @@ impl Scenario {
             if per_node.len() as u64 != self.nodes {
                 return Err(ScenarioError::Invalid {
                     field: "validators_per_node".into(),
-                    reason: format!(
-                        "has {} entries but `nodes` = {}: give one count per node",
-                        per_node.len(),
-                        self.nodes
-                    ),
+                    reason: Inconsistency::PerNodeCount {
+                        entries: per_node.len(),
+                        nodes: self.nodes,
+                    },
                 });
             }
             let sum = per_node
@@ -489,10 +397,10 @@ impl Scenario {
             if sum != self.validators {
                 return Err(ScenarioError::Invalid {
                     field: "validators_per_node".into(),
-                    reason: format!(
-                        "sums to {sum} but `validators` = {}: the counts must add up",
-                        self.validators
-                    ),
+                    reason: Inconsistency::PerNodeSum {
+                        sum,
+                        validators: self.validators,
+                    },
                 });
             }
         }
@@ -518,7 +426,7 @@ impl Scenario {
             .validate()
             .map_err(|e| ScenarioError::Invalid {
                 field: "chain configuration".into(),
-                reason: e.to_string(),
+                reason: Inconsistency::Chain(e),
             })
     }
 
@@ -535,13 +443,16 @@ impl Scenario {
             if link.from == link.to {
                 return Err(ScenarioError::Invalid {
                     field,
-                    reason: format!("links node {} to itself", link.from),
+                    reason: Inconsistency::SelfLink { node: link.from },
                 });
             }
             if !seen.insert((link.from, link.to)) {
                 return Err(ScenarioError::Invalid {
                     field,
-                    reason: format!("the link {} -> {} is listed twice", link.from, link.to),
+                    reason: Inconsistency::DuplicateLink {
+                        from: link.from,
+                        to: link.to,
+                    },
                 });
             }
             link.latency.validate_at(&format!("{field}.latency"))?;
@@ -562,7 +473,7 @@ impl Scenario {
                     if !members.insert(node) {
                         return Err(ScenarioError::Invalid {
                             field: format!("{field}.groups"),
-                            reason: format!("node {node} is listed twice"),
+                            reason: Inconsistency::DuplicateNode { node },
                         });
                     }
                 }
@@ -634,7 +545,7 @@ impl Scenario {
                     if nodes.is_empty() {
                         return Err(ScenarioError::Invalid {
                             field: format!("{field}.nodes"),
-                            reason: "is empty: name at least one node".into(),
+                            reason: Inconsistency::NoNodes,
                         });
                     }
                     for (k, &node) in nodes.iter().enumerate() {
@@ -778,321 +689,4 @@ fn canonical_key(key: &str) -> Result<&'static str, ScenarioError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const FULL: &str = r#"
-seed = 42
-nodes = 4
-validators = 64
-validators_per_node = [16, 16, 20, 12]
-preset = "minimal"
-active_shards = 8
-slot_duration_ms = 2000
-crypto = "fake"
-epochs = 5
-threads = 2
-
-[network]
-jitter_ms = 5.0
-loss = 0.01
-latency = { model = "log_normal", median_ms = 40.0, sigma = 0.3 }
-
-[[network.links]]
-from = 0
-to = 3
-latency = { model = "constant", ms = 150.0 }
-
-[[network.links]]
-from = 3
-to = 0
-latency = { model = "uniform", min_ms = 100.0, max_ms = 200.0 }
-
-[[network.partitions]]
-groups = [[0, 1], [2]]
-start_slot = 10
-heal_slot = 20
-
-[workload]
-tps_per_shard = 50.0
-cross_shard = 0.25
-accounts_per_shard = 64
-account_balance = 1000000
-fee = 2
-amount_max = 500
-start_slot = 2
-stop_slot = 30
-
-[[faults]]
-kind = "crash"
-node = 1
-at_slot = 12
-restart_slot = 16
-
-[[faults]]
-kind = "crash"
-node = 2
-at_slot = 5
-
-[[faults]]
-kind = "offline"
-nodes = [0, 3]
-from_slot = 8
-until_slot = 9
-"#;
-
-    #[test]
-    fn default_is_valid_and_round_trips() {
-        let s = Scenario::default();
-        s.validate().unwrap();
-        let text = s.to_toml_string().unwrap();
-        assert_eq!(Scenario::from_toml_str(&text).unwrap(), s);
-        assert_eq!(Scenario::from_toml_str("").unwrap(), s);
-        assert_eq!(s.slot_duration_ms(), 6000);
-        assert_eq!(s.total_slots(8), 96);
-        s.chain_config().validate().unwrap();
-    }
-
-    #[test]
-    fn full_example_parses_and_round_trips() {
-        let s = Scenario::from_toml_str(FULL).unwrap();
-        assert_eq!(s.seed, 42);
-        assert_eq!(s.crypto, CryptoMode::Fake);
-        assert_eq!(s.threads, Some(2));
-        assert_eq!(
-            s.network.latency,
-            LatencyModel::LogNormal {
-                median_ms: 40.0,
-                sigma: 0.3
-            }
-        );
-        assert_eq!(s.network.links.len(), 2);
-        assert_eq!(s.network.partitions[0].groups, vec![vec![0, 1], vec![2]]);
-        assert_eq!(s.workload.stop_slot, Some(30));
-        assert_eq!(
-            s.faults,
-            vec![
-                FaultSpec::Crash {
-                    node: 1,
-                    at_slot: 12,
-                    restart_slot: Some(16)
-                },
-                FaultSpec::Crash {
-                    node: 2,
-                    at_slot: 5,
-                    restart_slot: None
-                },
-                FaultSpec::Offline {
-                    nodes: vec![0, 3],
-                    from_slot: 8,
-                    until_slot: Some(9)
-                },
-            ]
-        );
-        assert_eq!(s.validator_ranges(), vec![0..16, 16..32, 32..52, 52..64]);
-        let text = s.to_toml_string().unwrap();
-        assert_eq!(Scenario::from_toml_str(&text).unwrap(), s, "{text}");
-    }
-
-    #[test]
-    fn unknown_keys_refused_everywhere() {
-        for text in [
-            "sead = 1",
-            "[network]\nlos = 0.1",
-            "[workload]\ntps = 1.0",
-            "[network]\nlatency = { model = \"constant\", ms = 1.0, extra = 2 }",
-            "[network]\nlatency = { model = \"gaussian\", ms = 1.0 }",
-            "[[faults]]\nkind = \"crash\"\nnode = 0\nat_slot = 1\nwhen = 2",
-            "[[faults]]\nkind = \"explode\"\nnode = 0",
-            "[[network.partitions]]\ngroups = [[0]]\nstart_slot = 1\nheal_slot = 2\nx = 1",
-        ] {
-            let err = Scenario::from_toml_str(text).unwrap_err();
-            assert!(matches!(err, ScenarioError::Parse(_)), "{text}: {err}");
-        }
-    }
-
-    fn err_of(text: &str) -> String {
-        Scenario::from_toml_str(text).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn bad_ranges_name_the_field() {
-        let cases = [
-            (
-                "[workload]\ncross_shard = 1.5",
-                "`workload.cross_shard` = 1.5 is out of range: allowed 0 ..= 1",
-            ),
-            (
-                "nodes = 0",
-                "`nodes` = 0 is out of range: allowed 1 ..= 1024",
-            ),
-            ("epochs = 0", "`epochs` = 0"),
-            ("active_shards = 9", "`active_shards` = 9"),
-            ("validators = 4", "`validators` = 4"),
-            ("slot_duration_ms = 5", "`slot_duration_ms` = 5"),
-            ("threads = 0", "`threads` = 0"),
-            ("[network]\nloss = -0.1", "`network.loss` = -0.1"),
-            ("[network]\njitter_ms = nan", "`network.jitter_ms` = NaN"),
-            (
-                "[network]\nlatency = { model = \"uniform\", min_ms = 9.0, max_ms = 3.0 }",
-                "`network.latency.max_ms` = 3",
-            ),
-            (
-                "[workload]\ntps_per_shard = -1.0",
-                "`workload.tps_per_shard`",
-            ),
-            ("[workload]\namount_max = 0", "`workload.amount_max` = 0"),
-            (
-                "[workload]\nstart_slot = 5\nstop_slot = 5",
-                "`workload.stop_slot` = 5",
-            ),
-            (
-                "[[faults]]\nkind = \"crash\"\nnode = 8\nat_slot = 1",
-                "`faults[0].node` = 8 is out of range: allowed 0 ..= 7",
-            ),
-            (
-                "[[faults]]\nkind = \"crash\"\nnode = 1\nat_slot = 4\nrestart_slot = 4",
-                "`faults[0].restart_slot` = 4",
-            ),
-            (
-                "[[faults]]\nkind = \"offline\"\nnodes = [1, 9]\nfrom_slot = 1",
-                "`faults[0].nodes[1]` = 9",
-            ),
-            (
-                "[[faults]]\nkind = \"offline\"\nnodes = []\nfrom_slot = 1",
-                "`faults[0].nodes`",
-            ),
-            (
-                "[[faults]]\nkind = \"offline\"\nnodes = [1]\nfrom_slot = 3\nuntil_slot = 2",
-                "`faults[0].until_slot` = 2",
-            ),
-            (
-                "[[network.partitions]]\ngroups = [[0, 1], [2]]\nstart_slot = 5\nheal_slot = 5",
-                "`network.partitions[0].heal_slot` = 5",
-            ),
-            (
-                "[[network.partitions]]\ngroups = [[0, 1], [8]]\nstart_slot = 1\nheal_slot = 5",
-                "`network.partitions[0].groups[1][0]` = 8",
-            ),
-            (
-                "[[network.partitions]]\ngroups = [[0, 1], [1]]\nstart_slot = 1\nheal_slot = 5",
-                "`network.partitions[0].groups`: node 1 is listed twice",
-            ),
-            (
-                "[[network.links]]\nfrom = 0\nto = 8\nlatency = { model = \"constant\", ms = 1.0 }",
-                "`network.links[0].to` = 8",
-            ),
-            (
-                "validators_per_node = [1, 2]",
-                "`validators_per_node`: has 2 entries",
-            ),
-            (
-                "nodes = 2\nvalidators = 16\nvalidators_per_node = [8, 9]",
-                "`validators_per_node`: sums to 17",
-            ),
-        ];
-        for (text, want) in cases {
-            let got = err_of(text);
-            assert!(got.contains(want), "{text:?}: got {got:?}, want {want:?}");
-        }
-    }
-
-    #[test]
-    fn validator_split_even_with_remainder_first() {
-        let s = Scenario {
-            nodes: 3,
-            validators: 10,
-            ..Scenario::default()
-        };
-        assert_eq!(s.validator_ranges(), vec![0..4, 4..7, 7..10]);
-        assert_eq!(Scenario::default().validator_ranges().len(), 8);
-        assert_eq!(Scenario::default().validator_ranges()[7], 224..256);
-    }
-
-    #[test]
-    fn overrides() {
-        let mut s = Scenario::default();
-        for (k, v) in [
-            ("seed", "7"),
-            ("nodes", "4"),
-            ("validators", "1_024"),
-            ("preset", "Minimal"),
-            ("active_shards", "8"),
-            ("slot_duration_ms", "1000"),
-            ("crypto", "fake"),
-            ("epochs", "3"),
-            ("threads", "2"),
-            ("tps_per_shard", "10.5"),
-            ("workload.cross_shard", "0.5"),
-            ("network.loss", "0.05"),
-            ("jitter_ms", "0"),
-            ("latency", "lognormal:50:0.5"),
-            ("stop_slot", "20"),
-        ] {
-            s.set(k, v).unwrap();
-        }
-        s.validate().unwrap();
-        assert_eq!(s.seed, 7);
-        assert_eq!(s.validators, 1024);
-        assert_eq!(s.slot_duration_ms, Some(1000));
-        assert_eq!(s.crypto, CryptoMode::Fake);
-        assert_eq!(s.threads, Some(2));
-        assert_eq!(s.workload.tps_per_shard, 10.5);
-        assert_eq!(s.workload.cross_shard, 0.5);
-        assert_eq!(s.network.loss, 0.05);
-        assert_eq!(
-            s.network.latency,
-            LatencyModel::LogNormal {
-                median_ms: 50.0,
-                sigma: 0.5
-            }
-        );
-        assert_eq!(s.get("latency").unwrap(), "lognormal:50:0.5");
-        assert_eq!(s.get("network.loss").unwrap(), "0.05");
-        s.set("slot_duration_ms", "none").unwrap();
-        assert_eq!(s.slot_duration_ms, None);
-        assert_eq!(s.get("slot_duration_ms").unwrap(), "none");
-        // Every key reads back into an equal scenario.
-        let mut copy = Scenario::default();
-        for key in OVERRIDE_KEYS {
-            copy.set(key, &s.get(key).unwrap()).unwrap();
-        }
-        assert_eq!(copy, s);
-
-        assert!(matches!(
-            s.set("sead", "1"),
-            Err(ScenarioError::UnknownKey { .. })
-        ));
-        assert!(matches!(
-            s.set("workload.loss", "0.1"),
-            Err(ScenarioError::UnknownKey { .. })
-        ));
-        for (k, v) in [
-            ("nodes", "-1"),
-            ("nodes", "many"),
-            ("preset", "huge"),
-            ("crypto", "none"),
-            ("loss", "x"),
-            ("latency", "uniform:1"),
-        ] {
-            let err = s.set(k, v).unwrap_err();
-            assert!(
-                matches!(err, ScenarioError::BadValue { .. }),
-                "{k}={v}: {err}"
-            );
-            assert!(err.to_string().contains(k), "{err}");
-        }
-        s.set("cross_shard", "1.5").unwrap();
-        let err = s.validate().unwrap_err().to_string();
-        assert!(err.contains("`workload.cross_shard` = 1.5"), "{err}");
-    }
-
-    #[test]
-    fn huge_seed_is_refused_not_silently_unwritable() {
-        let mut s = Scenario::default();
-        s.set("seed", &u64::MAX.to_string()).unwrap();
-        let err = s.validate().unwrap_err().to_string();
-        assert!(err.contains("`seed`"), "{err}");
-        assert!(s.to_toml_string().is_err());
-    }
-}
+mod tests;
