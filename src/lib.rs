@@ -1,3 +1,14 @@
-//! What the `shardnode` binaries share beyond the library crates: the memory allocator.
+//! # shardnode: the runtime around the library crates
+//!
+//! **Owns** what touches the world: the memory allocator of every binary, the real node's
+//! runtime ([`runtime`]: tokio, libp2p, a redb file, the wall clock), its HTTP API ([`api`]),
+//! and the local cluster launcher ([`cluster`]). The CLI (`src/main.rs`, `src/commands/`)
+//! parses flags and files and calls into these.
+//!
+//! **Must never** hold a protocol rule: what is valid, what to send and when is
+//! `beacon::Node`'s; this crate moves bytes and time.
 
 pub mod allocator;
+pub mod api;
+pub mod cluster;
+pub mod runtime;

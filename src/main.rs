@@ -3,6 +3,9 @@
 
 mod commands;
 
+// The `system-allocator` feature leaves the C allocator in place, so that heap profilers
+// (heaptrack, valgrind's massif) see every allocation.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: shardnode::allocator::Allocator = shardnode::allocator::Allocator;
 
@@ -58,6 +61,12 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Run one node: the beacon chain, the shard chains and the validators' duties on tokio,
+    /// libp2p and a redb file (see docs/cluster.md).
+    Node(commands::node::NodeArgs),
+    /// Start a local network of node processes from a scenario, watch it, stop it, and write
+    /// summary.json (see docs/cluster.md).
+    Cluster(commands::cluster::ClusterFlags),
     /// Print the interop validator keys of design D3 (public keys and withdrawal credentials).
     Keys {
         /// How many validators, from index 0.
@@ -78,6 +87,12 @@ fn main() -> ExitCode {
             commands::genesis::run(file.as_deref(), committees)
         }
         Command::Keys { count, secret } => commands::keys::run(count, secret),
+        Command::Node(args) => commands::node::run(args),
+        Command::Cluster(flags) => match commands::cluster::run(flags) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         Command::Sim {
             scenario,
             mut set,

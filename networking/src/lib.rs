@@ -22,6 +22,8 @@
 pub mod codec;
 pub mod gossip;
 pub mod limits;
+#[cfg(feature = "p2p")]
+pub mod p2p;
 pub mod rpc;
 pub mod topic;
 

@@ -70,6 +70,14 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    /// Every protocol, in code order.
+    pub const ALL: [Protocol; 4] = [
+        Protocol::Status,
+        Protocol::BeaconBlocksByRange,
+        Protocol::BeaconBlocksByRoot,
+        Protocol::ShardBlocksByRange,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Protocol::Status => "status",
@@ -78,7 +86,48 @@ impl Protocol {
             Protocol::ShardBlocksByRange => "shard_blocks_by_range",
         }
     }
+
+    /// The protocol's one-byte code on the wire (a frame names the protocol it belongs to).
+    pub fn code(self) -> u8 {
+        match self {
+            Protocol::Status => 0,
+            Protocol::BeaconBlocksByRange => 1,
+            Protocol::BeaconBlocksByRoot => 2,
+            Protocol::ShardBlocksByRange => 3,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Protocol> {
+        Protocol::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// The largest SSZ encoding of a request of this protocol.
+    pub fn request_limit(self) -> usize {
+        match self {
+            Protocol::Status => STATUS_SIZE,
+            // 64 roots and their offset.
+            _ => REQUEST_LIMIT,
+        }
+    }
+
+    /// The largest SSZ encoding of a response of this protocol under `limits`.
+    pub fn response_limit(self, limits: &Limits) -> usize {
+        let blocks = |each: usize| each.saturating_add(4).saturating_mul(MAX_BLOCKS);
+        match self {
+            Protocol::Status => STATUS_SIZE,
+            Protocol::BeaconBlocksByRange | Protocol::BeaconBlocksByRoot => {
+                blocks(limits.beacon_block)
+            }
+            Protocol::ShardBlocksByRange => blocks(limits.shard_block),
+        }
+    }
 }
+
+/// `Status` is fixed-size: three roots and two integers.
+const STATUS_SIZE: usize = 3 * 32 + 2 * 8;
+
+/// Requests are small: the largest is 64 roots and an offset (2,052 bytes).
+const REQUEST_LIMIT: usize = 4 + 32 * MAX_BLOCKS;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
@@ -126,10 +175,9 @@ impl Request {
 
     /// Decodes a request of `protocol`, refusing empty or oversized block counts and a zero step.
     pub fn decode(protocol: Protocol, bytes: &[u8]) -> Result<Request, WireError> {
-        // Requests are small: the largest is 64 roots (2,052 bytes).
-        const LIMIT: usize = 4 + 32 * MAX_BLOCKS;
+        const LIMIT: usize = REQUEST_LIMIT;
         let request = match protocol {
-            Protocol::Status => Request::Status(decode_message("status", bytes, LIMIT)?),
+            Protocol::Status => Request::Status(decode_message("status", bytes, STATUS_SIZE)?),
             Protocol::BeaconBlocksByRange => {
                 let r: BlocksByRange = decode_message("beacon_blocks_by_range", bytes, LIMIT)?;
                 check_count(r.count)?;
@@ -168,17 +216,15 @@ impl Response {
         bytes: &[u8],
         limits: &Limits,
     ) -> Result<Response, WireError> {
-        let blocks_limit = |each: usize| each.saturating_add(4).saturating_mul(MAX_BLOCKS);
+        let limit = protocol.response_limit(limits);
         Ok(match protocol {
-            Protocol::Status => Response::Status(decode_message("status", bytes, 256)?),
-            Protocol::BeaconBlocksByRange | Protocol::BeaconBlocksByRoot => Response::BeaconBlocks(
-                decode_message("beacon_blocks", bytes, blocks_limit(limits.beacon_block))?,
-            ),
-            Protocol::ShardBlocksByRange => Response::ShardBlocks(decode_message(
-                "shard_blocks",
-                bytes,
-                blocks_limit(limits.shard_block),
-            )?),
+            Protocol::Status => Response::Status(decode_message("status", bytes, limit)?),
+            Protocol::BeaconBlocksByRange | Protocol::BeaconBlocksByRoot => {
+                Response::BeaconBlocks(decode_message("beacon_blocks", bytes, limit)?)
+            }
+            Protocol::ShardBlocksByRange => {
+                Response::ShardBlocks(decode_message("shard_blocks", bytes, limit)?)
+            }
         })
     }
 }
@@ -230,6 +276,19 @@ mod tests {
             .encode()
             .unwrap();
         assert!(Request::decode(Protocol::BeaconBlocksByRoot, &empty).is_err());
+    }
+
+    #[test]
+    fn protocol_codes_and_limits() {
+        for protocol in Protocol::ALL {
+            assert_eq!(Protocol::from_code(protocol.code()), Some(protocol));
+        }
+        assert_eq!(Protocol::from_code(4), None);
+        let status = Request::Status(Status::default()).encode().unwrap();
+        let ssz = snap::raw::Decoder::new().decompress_vec(&status).unwrap();
+        assert_eq!(ssz.len(), Protocol::Status.request_limit());
+        let limits = Limits::from_config(&ChainConfig::default());
+        assert!(Protocol::ShardBlocksByRange.response_limit(&limits) >= 64 * limits.shard_block);
     }
 
     #[test]

@@ -86,6 +86,20 @@ impl Topic {
         Err(TopicError::Unknown(name.to_string()))
     }
 
+    /// The topic's name without its shard, for metric labels (`shard_block`, ...).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Topic::BeaconBlock => "beacon_block",
+            Topic::BeaconAttestation(_) => "beacon_attestation",
+            Topic::BeaconAggregate => "beacon_aggregate",
+            Topic::ShardBlock(_) => "shard_block",
+            Topic::ShardTransaction(_) => "shard_transaction",
+            Topic::VoluntaryExit => "voluntary_exit",
+            Topic::ProposerSlashing => "proposer_slashing",
+            Topic::AttesterSlashing => "attester_slashing",
+        }
+    }
+
     /// The shard of a per-shard topic.
     pub fn shard(self) -> Option<Shard> {
         match self {

@@ -128,6 +128,7 @@ fn run_local<P: Preset>(
                         from: peer,
                         topic,
                         bytes,
+                        message: scheduled.seq,
                     }
                 }
                 Message::Request(id, protocol, bytes) => {

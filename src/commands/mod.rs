@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod cluster;
 pub mod config;
 pub mod genesis;
 pub mod keys;
+pub mod node;
 pub mod sim;

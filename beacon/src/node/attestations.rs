@@ -12,7 +12,6 @@ use super::Node;
 use crate::attesting::{check_indexed_attestation, indexed_attestation_from};
 use crate::errors::IndexedAttestationError;
 use crate::signatures::{SignatureBatch, SignedObject};
-use consensus::bls::Crypto;
 use consensus::primitives::{Slot, ValidatorIndex};
 use consensus::{Attestation, IndexedAttestation, Preset};
 use std::sync::Arc;
@@ -150,11 +149,12 @@ impl<P: Preset> Node<P> {
         Ok(())
     }
 
-    /// This node's own attestation (signed here, so not checked again).
+    /// This node's own attestation (signed here, so not checked again). It may merge into an
+    /// aggregate of the same data that arrived first, so its signature is aggregated with the
+    /// node's real scheme.
     pub(super) fn own_attestation(&mut self, attestation: &Attestation) {
         if let Ok((indexed, slot)) = self.index_attestation(attestation) {
-            self.op_pool
-                .insert(attestation, slot, Crypto::fake_for_simulation());
+            self.op_pool.insert(attestation, slot, self.config.crypto);
             self.vote(&indexed, slot);
         }
     }

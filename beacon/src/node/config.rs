@@ -54,6 +54,32 @@ pub struct Genesis<P: Preset> {
     pub accounts: GenesisAccounts,
 }
 
+/// Why a genesis could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GenesisBuildError {
+    #[error("beacon genesis: {0}")]
+    Beacon(#[from] crate::errors::GenesisError),
+    #[error("shard genesis: {0}")]
+    Shards(#[from] shard::genesis::GenesisError),
+}
+
+impl<P: Preset> Genesis<P> {
+    /// The genesis of `chain` (design D3) with `accounts` on every shard: what every node of a
+    /// network builds alike from the same configuration.
+    pub fn build(
+        chain: &ChainConfig,
+        accounts: GenesisAccounts,
+    ) -> Result<Self, GenesisBuildError> {
+        let beacon = crate::genesis::genesis_from_config::<P>(chain)?;
+        let shards = shard::genesis_states(chain.active_shard_count, &accounts)?;
+        Ok(Self {
+            beacon: Arc::new(beacon),
+            shards: Arc::new(shards),
+            accounts,
+        })
+    }
+}
+
 /// A node's start-up parameters.
 #[derive(Clone)]
 pub struct NodeConfig<P: Preset> {

@@ -24,15 +24,16 @@ use shard::Transaction;
 use std::sync::Arc;
 
 impl<P: Preset> Node<P> {
-    fn verdict(&mut self, from: PeerId, topic: Topic, verdict: Verdict) {
+    fn verdict(&mut self, from: PeerId, topic: Topic, message: u64, verdict: Verdict) {
         self.out.push(Output::Verdict {
             from,
             topic,
+            message,
             verdict,
         });
     }
 
-    pub(super) fn on_gossip(&mut self, from: PeerId, topic: Topic, bytes: &[u8]) {
+    pub(super) fn on_gossip(&mut self, from: PeerId, topic: Topic, bytes: &[u8], id: u64) {
         let message = match GossipMessage::decode(
             topic,
             bytes,
@@ -40,7 +41,7 @@ impl<P: Preset> Node<P> {
             self.chain.active_shard_count,
         ) {
             Ok(message) => message,
-            Err(e) => return self.verdict(from, topic, Verdict::Reject(e.into())),
+            Err(e) => return self.verdict(from, topic, id, Verdict::Reject(e.into())),
         };
         let verdict = match message {
             GossipMessage::BeaconBlock(block) => self.gossip_beacon_block(from, *block),
@@ -61,7 +62,7 @@ impl<P: Preset> Node<P> {
                 kind: "attester slashing",
             }),
         };
-        self.verdict(from, topic, verdict);
+        self.verdict(from, topic, id, verdict);
     }
 
     /// The ignore verdict for a message of `slot` if that slot has not begun here yet.

@@ -29,11 +29,14 @@ pub enum Input {
         now_ms: u64,
     },
     /// A gossip message from `from` on `topic`. The node answers with exactly one
-    /// [`Output::Verdict`] for it (at once, or a little later for batched checks).
+    /// [`Output::Verdict`] for it, carrying the same `message` (the runtime's handle of the
+    /// message, such as an index into its gossipsub message ids), at once or a little later
+    /// for batched checks.
     Gossip {
         from: PeerId,
         topic: Topic,
         bytes: Bytes,
+        message: u64,
     },
     /// A request from a peer; the node answers with [`Output::SendResponse`] carrying `id`.
     Request {
@@ -79,10 +82,11 @@ pub enum Output {
         protocol: Protocol,
         bytes: Bytes,
     },
-    /// The verdict on a gossip message received from `from` on `topic`.
+    /// The verdict on gossip message `message` received from `from` on `topic`.
     Verdict {
         from: PeerId,
         topic: Topic,
+        message: u64,
         verdict: Verdict,
     },
     /// Something happened, for metrics, traces and the simulator's checks.

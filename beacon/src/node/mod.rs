@@ -44,6 +44,7 @@ pub mod shard_chain;
 mod shard_heads;
 mod shard_import;
 pub mod shufflings;
+pub mod summary;
 mod sync;
 pub mod verdict;
 
@@ -52,6 +53,7 @@ pub use config::{
 };
 pub use errors::NodeError;
 pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId};
+pub use summary::{NodeSummary, ShardSummary};
 pub use verdict::{IgnoreReason, RejectReason, Verdict};
 
 use crate::fork_choice::ForkChoice;
@@ -250,7 +252,12 @@ impl<P: Preset> Node<P> {
     pub fn handle(&mut self, input: Input) -> Vec<Output> {
         match input {
             Input::Tick { now_ms } => self.on_tick(now_ms),
-            Input::Gossip { from, topic, bytes } => self.on_gossip(from, topic, &bytes),
+            Input::Gossip {
+                from,
+                topic,
+                bytes,
+                message,
+            } => self.on_gossip(from, topic, &bytes, message),
             Input::Request {
                 from,
                 id,

@@ -33,6 +33,9 @@ pub enum StoreError {
         /// The encoder's error.
         source: SszFailure,
     },
+    /// Another process has the database open (redb's file lock): one node per data dir.
+    #[error("store: the database is already open in another process (is another node running on this data dir?)")]
+    InUse,
     /// The database was written by a schema this code does not read.
     #[error("store: schema version {found} is not the supported version {supported}")]
     Schema {

@@ -80,11 +80,14 @@ impl Store {
 
     /// Creates the store as a redb file at `path`, or reopens (and if needed repairs) it.
     pub fn open_file(path: &Path) -> Result<Store, StoreError> {
-        let db = redb::Builder::new()
+        let db = match redb::Builder::new()
             .set_cache_size(FILE_CACHE_BYTES)
             .create_with_file_format_v3(true)
             .create(path)
-            .during("open the database file")?;
+        {
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => return Err(StoreError::InUse),
+            other => other.during("open the database file")?,
+        };
         Self::init(db)
     }
 

@@ -1,0 +1,84 @@
+//! Where the node stands, in one value a runtime can report (the cluster's status line and
+//! summary, the HTTP API): the head and checkpoints, how many slots of the canonical chains
+//! hold a block, and every finalized checkpoint's root so that runs can compare nodes.
+
+use super::Node;
+use consensus::primitives::{Epoch, Root, Shard, Slot};
+use consensus::{Checkpoint, Preset};
+
+/// One shard chain as the node sees it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ShardSummary {
+    pub shard: Shard,
+    pub head_slot: Slot,
+    pub head_root: Root,
+    /// Blocks on the canonical shard chain (genesis not counted).
+    pub blocks: u64,
+    pub mempool: usize,
+}
+
+/// See the module documentation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NodeSummary {
+    pub genesis_root: Root,
+    pub current_slot: Slot,
+    pub head_slot: Slot,
+    pub head_root: Root,
+    pub justified: Checkpoint,
+    pub finalized: Checkpoint,
+    pub peers: usize,
+    /// Blocks on the canonical beacon chain (genesis not counted).
+    pub canonical_blocks: u64,
+    pub shards: Vec<ShardSummary>,
+    /// The canonical chain's checkpoint root of every epoch up to the finalized one: two nodes
+    /// that finalized conflicting checkpoints disagree on one of these.
+    pub finalized_checkpoints: Vec<(Epoch, Root)>,
+}
+
+impl<P: Preset> Node<P> {
+    /// The root of the genesis block: the chain's identity.
+    pub fn genesis_root(&self) -> Root {
+        self.genesis_root
+    }
+
+    /// The canonical checkpoint root of `epoch`: the block at or before its first slot.
+    pub fn checkpoint_root(&self, epoch: Epoch) -> Option<Root> {
+        let start = epoch.checked_mul(P::SLOTS_PER_EPOCH)?;
+        self.canonical
+            .range(..=start)
+            .next_back()
+            .map(|(_, root)| *root)
+    }
+
+    /// See [`NodeSummary`].
+    pub fn summary(&self) -> NodeSummary {
+        let shards = self
+            .shards
+            .iter()
+            .map(|chain| {
+                let head = chain.head();
+                ShardSummary {
+                    shard: chain.shard(),
+                    head_slot: head.slot,
+                    head_root: head.root,
+                    blocks: head.height,
+                    mempool: chain.mempool.len(),
+                }
+            })
+            .collect();
+        NodeSummary {
+            genesis_root: self.genesis_root,
+            current_slot: self.current_slot(),
+            head_slot: self.head_slot,
+            head_root: self.head,
+            justified: self.justified.clone(),
+            finalized: self.finalized.clone(),
+            peers: self.peers.len(),
+            canonical_blocks: self.canonical.range(1..).count() as u64,
+            shards,
+            finalized_checkpoints: (0..=self.finalized.epoch)
+                .filter_map(|epoch| Some((epoch, self.checkpoint_root(epoch)?)))
+                .collect(),
+        }
+    }
+}

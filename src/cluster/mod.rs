@@ -1,0 +1,588 @@
+//! # cluster: a local network of `shardnode node` processes in one command
+//!
+//! [`plan`] turns a scenario into a genesis, data dirs and settings (refusing what only a
+//! simulation can honour); [`process`] starts and stops the node processes; [`monitor`] polls
+//! them. The run ends after `--epochs` or `--duration`, on Ctrl-C, when finality stalls, or
+//! when a node dies unexpectedly; every node is stopped in every case, and `summary.json`
+//! says what happened.
+
+pub mod monitor;
+pub mod plan;
+pub mod process;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use monitor::{FinalityLedger, StatusView};
+use plan::{Plan, PlannedNode};
+use process::NodeProcess;
+use serde::Serialize;
+use simulator::Scenario;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// How long a node may take to stop after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// How often the nodes are polled.
+const POLL_EVERY: Duration = Duration::from_millis(500);
+
+/// A scheduled crash: SIGKILL node `node` in slot `slot` and restart it from its data dir.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kill {
+    pub node: usize,
+    pub slot: u64,
+}
+
+impl std::str::FromStr for Kill {
+    type Err = String;
+
+    /// `NODE@SLOT`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (node, slot) = text
+            .split_once('@')
+            .ok_or_else(|| format!("`{text}`: expected NODE@SLOT"))?;
+        Ok(Kill {
+            node: node
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{node}` is not a node index"))?,
+            slot: slot
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{slot}` is not a slot"))?,
+        })
+    }
+}
+
+/// How long the cluster runs.
+#[derive(Clone, Copy, Debug)]
+pub enum RunLength {
+    Epochs(u64),
+    Seconds(u64),
+}
+
+/// What `shardnode cluster` was asked to do.
+#[derive(Clone, Debug)]
+pub struct ClusterArgs {
+    pub scenario: Scenario,
+    pub length: RunLength,
+    pub out: Option<PathBuf>,
+    /// Epochs without a new finalized epoch before the run fails.
+    pub stall_epochs: u64,
+    pub kills: Vec<Kill>,
+    pub quiet: bool,
+}
+
+/// One node in `summary.json`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct NodeSummary {
+    pub index: usize,
+    pub pid: u32,
+    pub p2p: String,
+    pub api: String,
+    pub metrics: String,
+    pub log: String,
+    pub validators: String,
+    pub head_slot: Option<u64>,
+    pub finalized_epoch: Option<u64>,
+    pub justified_epoch: Option<u64>,
+    pub peers: Option<usize>,
+    pub banned_peers: Option<u64>,
+    pub restarts: u64,
+    /// Slots from each restart until the node's head was back within a slot of the others'.
+    pub recovery_slots: Vec<u64>,
+    pub cpu_seconds: Option<f64>,
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// `summary.json`: the simulator's field names where they apply.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ClusterSummary {
+    pub nodes: usize,
+    pub preset: String,
+    pub validators: u64,
+    pub active_shards: u64,
+    pub slot_duration_ms: u64,
+    pub slots_run: u64,
+    /// The lowest first finalized epoch any node saw (epochs after genesis only).
+    pub first_finalized_epoch: Option<u64>,
+    /// The finalized and justified epochs every node has reached (the lowest of the nodes).
+    pub finalized_epoch: u64,
+    pub justified_epoch: u64,
+    /// Seconds from genesis until a node first saw a finalized epoch.
+    pub time_to_first_finality_seconds: Option<f64>,
+    /// Crosslinks per shard, as the observer (the first node never killed) counted them.
+    pub crosslinks_per_shard: Vec<u64>,
+    pub missed_beacon_slots: u64,
+    pub missed_shard_slots: u64,
+    pub safety_violations: Vec<String>,
+    /// Beacon block arrival after its slot's start, over every node's gossip arrivals.
+    pub block_delay_p50_ms: Option<u64>,
+    pub block_delay_p99_ms: Option<u64>,
+    pub block_delay_samples: usize,
+    pub wall_seconds: f64,
+    pub outcome: String,
+    pub per_node: Vec<NodeSummary>,
+}
+
+struct RunningNode {
+    plan: PlannedNode,
+    process: NodeProcess,
+    status: Option<StatusView>,
+    restarts: u64,
+    recovery_slots: Vec<u64>,
+    /// The slot of the latest restart, until the node caught up.
+    recovering_since: Option<u64>,
+    usage: Option<(f64, u64)>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn percentile(sorted: &[u64], q: f64) -> Option<u64> {
+    let last = sorted.len().checked_sub(1)?;
+    sorted.get(((last as f64) * q).round() as usize).copied()
+}
+
+/// Runs the cluster; `Ok(true)` when it ran its length and finalized, `Ok(false)` when it
+/// failed (the reason is printed and in `summary.json`).
+pub fn run(args: ClusterArgs) -> Result<bool> {
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!(
+            "shardnode-cluster-{}-{}",
+            std::process::id(),
+            now_ms()
+        )),
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+            .context("cannot install the Ctrl-C handler")?;
+    }
+    let now_s = now_ms() / 1000 + 1;
+    let plan = plan::write_plan(&args.scenario, &out, now_s)?;
+    for kill in &args.kills {
+        if kill.node >= plan.nodes.len() {
+            bail!(
+                "--kill {}@{}: there are {} nodes",
+                kill.node,
+                kill.slot,
+                plan.nodes.len()
+            );
+        }
+    }
+    let started = Instant::now();
+    let mut nodes = Vec::new();
+    for node in &plan.nodes {
+        let process = NodeProcess::start(&node.settings_path, &node.log)?;
+        nodes.push(RunningNode {
+            plan: node.clone(),
+            process,
+            status: None,
+            restarts: 0,
+            recovery_slots: Vec::new(),
+            recovering_since: None,
+            usage: None,
+        });
+    }
+    print_table(&plan, &nodes);
+    write_nodes_file(&plan, &nodes)?;
+    let outcome = watch(&args, &plan, &mut nodes, &interrupted);
+    // Figures that need the nodes alive, then stop them all.
+    let mut delays = Vec::new();
+    for node in nodes.iter_mut() {
+        if let Ok(samples) = monitor::block_delays(node.plan.api) {
+            delays.extend(samples);
+        }
+        node.usage = process::usage(node.process.pid());
+    }
+    for node in nodes.iter_mut() {
+        node.process.stop(STOP_GRACE);
+    }
+    let (outcome, ledger) = outcome;
+    let summary = summarize(&plan, &nodes, &ledger, delays, started, &outcome);
+    let path = plan.out.join("summary.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&summary)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    print_summary(&summary);
+    println!("\nwrote {}", path.display());
+    Ok(outcome == "ok")
+}
+
+fn print_table(plan: &Plan, nodes: &[RunningNode]) {
+    println!("cluster in {}", plan.out.display());
+    println!(
+        "genesis {} ({} validators, {} shards, {} ms slots, genesis in {} s)",
+        plan.genesis_path.display(),
+        plan.genesis.chain.validator_count,
+        plan.genesis.chain.active_shard_count,
+        plan.genesis.chain.slot_duration_ms,
+        plan.genesis
+            .chain
+            .genesis_time
+            .saturating_sub(now_ms() / 1000)
+    );
+    println!(
+        "{:<5} {:>7}  {:<11} {:<60} {:<21} {:<21} log",
+        "node", "pid", "validators", "p2p", "api", "metrics"
+    );
+    for node in nodes {
+        let p = &node.plan;
+        println!(
+            "{:<5} {:>7}  {:<11} {:<60} {:<21} {:<21} {}",
+            p.index,
+            node.process.pid(),
+            format!("{}..{}", p.validators.start, p.validators.end),
+            p.p2p,
+            p.api.to_string(),
+            p.metrics.to_string(),
+            p.log.display()
+        );
+    }
+}
+
+/// `nodes.json`: what is running now (rewritten after a restart), for scripts and tests.
+fn write_nodes_file(plan: &Plan, nodes: &[RunningNode]) -> Result<()> {
+    let list: Vec<serde_json::Value> = nodes
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "index": n.plan.index,
+                "pid": n.process.pid(),
+                "p2p": n.plan.p2p,
+                "peer_id": n.plan.peer_id,
+                "api": n.plan.api.to_string(),
+                "metrics": n.plan.metrics.to_string(),
+                "log": n.plan.log.display().to_string(),
+                "settings": n.plan.settings_path.display().to_string(),
+            })
+        })
+        .collect();
+    let path = plan.out.join("nodes.json");
+    let tmp = plan.out.join("nodes.json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&list)?)?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Polls until the run ends; returns the outcome (`ok` or why it failed) and the ledger.
+fn watch(
+    args: &ClusterArgs,
+    plan: &Plan,
+    nodes: &mut [RunningNode],
+    interrupted: &AtomicBool,
+) -> (String, FinalityLedger) {
+    let chain = &plan.genesis.chain;
+    let spe = chain.preset.slots_per_epoch();
+    let slot_ms = chain.slot_duration_ms;
+    let genesis_ms = chain.genesis_time * 1000;
+    let end_ms = match args.length {
+        RunLength::Epochs(epochs) => genesis_ms + epochs * spe * slot_ms + slot_ms / 2,
+        RunLength::Seconds(seconds) => now_ms() + seconds * 1000,
+    };
+    let mut ledger = FinalityLedger::default();
+    let mut kills = args.kills.clone();
+    kills.sort_by_key(|k| k.slot);
+    let mut best_finalized = 0u64;
+    // Finality cannot advance before epoch 2 ends; from then on it must within the bound.
+    let mut progress_epoch = 2u64;
+    let live = (std::io::stderr().is_terminal() && !args.quiet).then(|| {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    let mut last_line = Instant::now();
+    let outcome = loop {
+        std::thread::sleep(POLL_EVERY);
+        let now = now_ms();
+        let slot = now.saturating_sub(genesis_ms) / slot_ms.max(1);
+        let epoch = slot / spe;
+        if interrupted.load(Ordering::SeqCst) {
+            break "interrupted (Ctrl-C)".to_string();
+        }
+        // Scheduled crashes: SIGKILL, then a restart from the data dir.
+        let mut failed_restart = None;
+        while let Some(kill) = kills
+            .first()
+            .copied()
+            .filter(|k| now >= genesis_ms && k.slot <= slot)
+        {
+            kills.remove(0);
+            let node = &mut nodes[kill.node];
+            println!(
+                "slot {slot}: killing node {} (pid {}) with SIGKILL",
+                kill.node,
+                node.process.pid()
+            );
+            node.process.kill();
+            match NodeProcess::start(&node.plan.settings_path, &node.plan.log) {
+                Ok(process) => {
+                    println!(
+                        "slot {slot}: node {} restarted from its data dir (pid {})",
+                        kill.node,
+                        process.pid()
+                    );
+                    node.process = process;
+                    node.restarts += 1;
+                    node.recovering_since = Some(slot);
+                }
+                Err(e) => {
+                    failed_restart = Some(format!("node {} could not restart: {e:#}", kill.node))
+                }
+            }
+            let _ = write_nodes_file(plan, nodes);
+        }
+        if let Some(failure) = failed_restart {
+            break failure;
+        }
+        // A node that died on its own ends the run.
+        if let Some((index, status)) = nodes
+            .iter_mut()
+            .find_map(|n| n.process.exited().map(|s| (n.plan.index, s)))
+        {
+            break format!(
+                "node {index} died unexpectedly ({status}); see {}",
+                nodes[index].plan.log.display()
+            );
+        }
+        for node in nodes.iter_mut() {
+            if let Ok(status) = monitor::poll(node.plan.api) {
+                ledger.record(node.plan.index, &status.node.finalized_checkpoints);
+                node.status = Some(status);
+            }
+        }
+        let heads: Vec<u64> = nodes
+            .iter()
+            .filter(|n| n.recovering_since.is_none())
+            .filter_map(|n| n.status.as_ref().map(|s| s.node.head_slot))
+            .collect();
+        let others_head = heads.iter().copied().max().unwrap_or(0);
+        for node in nodes.iter_mut() {
+            if let (Some(since), Some(status)) = (node.recovering_since, &node.status) {
+                if status.node.head_slot + 1 >= others_head && slot > since {
+                    node.recovery_slots.push(slot - since);
+                    node.recovering_since = None;
+                    println!(
+                        "slot {slot}: node {} is back at the head ({} slots after its restart)",
+                        node.plan.index,
+                        slot - since
+                    );
+                }
+            }
+        }
+        let violations = ledger.violations();
+        if !violations.is_empty() {
+            break format!("safety violation: {}", violations[0]);
+        }
+        let finalized = nodes
+            .iter()
+            .filter_map(|n| n.status.as_ref().map(|s| s.node.finalized.epoch))
+            .max()
+            .unwrap_or(0);
+        if finalized > best_finalized {
+            best_finalized = finalized;
+            progress_epoch = progress_epoch.max(epoch);
+        }
+        if now >= genesis_ms && epoch > progress_epoch + args.stall_epochs {
+            break format!(
+                "finality stalled: no new finalized epoch for {} epochs (finalized {best_finalized}, epoch {epoch})",
+                args.stall_epochs
+            );
+        }
+        let line = status_line(nodes, slot, now < genesis_ms);
+        match &live {
+            Some(bar) => bar.set_message(line),
+            None => {
+                if last_line.elapsed() >= Duration::from_secs(5) {
+                    println!("{line}");
+                    last_line = Instant::now();
+                }
+            }
+        }
+        if now >= end_ms {
+            break "ok".to_string();
+        }
+    };
+    if let Some(bar) = live {
+        bar.finish_and_clear();
+    }
+    (outcome, ledger)
+}
+
+fn status_line(nodes: &[RunningNode], slot: u64, before_genesis: bool) -> String {
+    if before_genesis {
+        return "waiting for genesis".to_string();
+    }
+    let parts: Vec<String> = nodes
+        .iter()
+        .map(|n| match &n.status {
+            Some(s) => format!(
+                "n{} head {} fin {} peers {} shard blocks {}",
+                n.plan.index,
+                s.node.head_slot,
+                s.node.finalized.epoch,
+                s.node.peers,
+                s.node.shards.iter().map(|x| x.blocks).sum::<u64>()
+            ),
+            None => format!("n{} (no answer)", n.plan.index),
+        })
+        .collect();
+    format!("slot {slot} | {}", parts.join(" | "))
+}
+
+fn summarize(
+    plan: &Plan,
+    nodes: &[RunningNode],
+    ledger: &FinalityLedger,
+    mut delays: Vec<u64>,
+    started: Instant,
+    outcome: &str,
+) -> ClusterSummary {
+    let chain = &plan.genesis.chain;
+    let statuses: Vec<&StatusView> = nodes.iter().filter_map(|n| n.status.as_ref()).collect();
+    let observer = nodes
+        .iter()
+        .find(|n| n.restarts == 0 && n.status.is_some())
+        .and_then(|n| n.status.as_ref());
+    delays.sort_unstable();
+    let first_finalized_epoch = statuses
+        .iter()
+        .filter_map(|s| s.runtime.first_finalized_epoch)
+        .min();
+    let (missed_beacon_slots, missed_shard_slots) = observer.map_or((0, 0), |s| {
+        let head = s.node.head_slot;
+        let beacon = head.saturating_sub(s.node.canonical_blocks);
+        let shard_blocks: u64 = s.node.shards.iter().map(|x| x.blocks).sum();
+        let shards = s.node.shards.len() as u64;
+        (beacon, (head * shards).saturating_sub(shard_blocks))
+    });
+    let spe = chain.preset.slots_per_epoch();
+    ClusterSummary {
+        nodes: nodes.len(),
+        preset: chain.preset.to_string(),
+        validators: chain.validator_count,
+        active_shards: chain.active_shard_count,
+        slot_duration_ms: chain.slot_duration_ms,
+        slots_run: statuses
+            .iter()
+            .map(|s| s.node.current_slot)
+            .max()
+            .unwrap_or(0),
+        first_finalized_epoch,
+        finalized_epoch: statuses
+            .iter()
+            .map(|s| s.node.finalized.epoch)
+            .min()
+            .unwrap_or(0),
+        justified_epoch: statuses
+            .iter()
+            .map(|s| s.node.justified.epoch)
+            .min()
+            .unwrap_or(0),
+        // Finality of epoch E is seen when epoch E + 2 begins, at the earliest.
+        time_to_first_finality_seconds: first_finalized_epoch
+            .map(|e| ((e + 2) * spe * chain.slot_duration_ms) as f64 / 1000.0),
+        crosslinks_per_shard: observer
+            .map(|s| s.runtime.crosslinks_per_shard.clone())
+            .unwrap_or_default(),
+        missed_beacon_slots,
+        missed_shard_slots,
+        safety_violations: ledger.violations(),
+        block_delay_p50_ms: percentile(&delays, 0.5),
+        block_delay_p99_ms: percentile(&delays, 0.99),
+        block_delay_samples: delays.len(),
+        wall_seconds: started.elapsed().as_secs_f64(),
+        outcome: outcome.to_string(),
+        per_node: nodes
+            .iter()
+            .map(|n| NodeSummary {
+                index: n.plan.index,
+                pid: n.process.pid(),
+                p2p: n.plan.p2p.clone(),
+                api: n.plan.api.to_string(),
+                metrics: n.plan.metrics.to_string(),
+                log: n.plan.log.display().to_string(),
+                validators: format!("{}..{}", n.plan.validators.start, n.plan.validators.end),
+                head_slot: n.status.as_ref().map(|s| s.node.head_slot),
+                finalized_epoch: n.status.as_ref().map(|s| s.node.finalized.epoch),
+                justified_epoch: n.status.as_ref().map(|s| s.node.justified.epoch),
+                peers: n.status.as_ref().map(|s| s.node.peers),
+                banned_peers: n.status.as_ref().map(|s| s.runtime.banned_peers),
+                restarts: n.restarts,
+                recovery_slots: n.recovery_slots.clone(),
+                cpu_seconds: n.usage.map(|u| u.0),
+                peak_rss_bytes: n.usage.map(|u| u.1),
+            })
+            .collect(),
+    }
+}
+
+fn print_summary(s: &ClusterSummary) {
+    let opt = |v: Option<u64>| v.map_or_else(|| "n/a".to_string(), |v| v.to_string());
+    println!("\noutcome                     {}", s.outcome);
+    println!("nodes                       {}", s.nodes);
+    println!("slots run                   {}", s.slots_run);
+    println!(
+        "first finalized epoch       {}",
+        opt(s.first_finalized_epoch)
+    );
+    println!(
+        "finalized epoch (all nodes) {} (justified {})",
+        s.finalized_epoch, s.justified_epoch
+    );
+    let (min, max) = (
+        s.crosslinks_per_shard.iter().min().copied(),
+        s.crosslinks_per_shard.iter().max().copied(),
+    );
+    println!(
+        "crosslinks per shard        {} / {} (min / max)",
+        opt(min),
+        opt(max)
+    );
+    println!("missed beacon slots         {}", s.missed_beacon_slots);
+    println!("missed shard slots          {}", s.missed_shard_slots);
+    println!(
+        "block arrival p50 / p99     {} / {} ms ({} arrivals)",
+        opt(s.block_delay_p50_ms),
+        opt(s.block_delay_p99_ms),
+        s.block_delay_samples
+    );
+    println!(
+        "safety violations           {}",
+        if s.safety_violations.is_empty() {
+            "none".to_string()
+        } else {
+            s.safety_violations.join("; ")
+        }
+    );
+    for n in &s.per_node {
+        println!(
+            "node {}  head {}  finalized {}  peers {}  cpu {:.1} s  peak RSS {} MB{}",
+            n.index,
+            opt(n.head_slot),
+            opt(n.finalized_epoch),
+            n.peers.map_or_else(|| "n/a".into(), |p| p.to_string()),
+            n.cpu_seconds.unwrap_or(0.0),
+            n.peak_rss_bytes.map_or(0, |b| b / (1 << 20)),
+            if n.restarts > 0 {
+                format!(
+                    "  restarts {} (back at head after {:?} slots)",
+                    n.restarts, n.recovery_slots
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!("wall time                   {:.1} s", s.wall_seconds);
+}

@@ -1,0 +1,69 @@
+//! `shardnode cluster`: a local network of node processes from a scenario (see
+//! `docs/cluster.md`).
+
+use super::sim::{build_scenario, SimArgs};
+use anyhow::{bail, Result};
+use shardnode::cluster::{ClusterArgs, Kill, RunLength};
+use std::path::PathBuf;
+
+/// The flags of `shardnode cluster`.
+#[derive(clap::Args, Debug)]
+pub struct ClusterFlags {
+    /// A scenario file (the simulator's format); keys only a simulation can honour are refused.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Override a scenario value, e.g. `--set slot_duration_ms=2000` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Node processes (same as `--set nodes=N`).
+    #[arg(long)]
+    pub nodes: Option<u64>,
+    /// Run this many epochs after genesis (default: the scenario's `epochs`).
+    #[arg(long, conflicts_with = "duration")]
+    pub epochs: Option<u64>,
+    /// Run this many seconds instead.
+    #[arg(long)]
+    pub duration: Option<u64>,
+    /// Where the genesis, the data dirs, the logs and summary.json go (default: a new temp dir).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Fail when no new epoch is finalized for this many epochs.
+    #[arg(long, default_value_t = 4)]
+    pub stall_epochs: u64,
+    /// Crash node NODE with SIGKILL in slot SLOT and restart it from its data dir (repeatable).
+    #[arg(long = "kill", value_name = "NODE@SLOT")]
+    pub kills: Vec<Kill>,
+    /// No live status line; a plain line every 5 s.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs the cluster; `Ok(false)` when it failed (already reported).
+pub fn run(flags: ClusterFlags) -> Result<bool> {
+    let mut set = flags.set;
+    if let Some(nodes) = flags.nodes {
+        set.insert(0, format!("nodes={nodes}"));
+    }
+    let scenario = build_scenario(&SimArgs {
+        scenario: flags.scenario,
+        set,
+        out: None,
+        quiet: true,
+    })?;
+    if flags.stall_epochs == 0 {
+        bail!("--stall-epochs 0: give at least one epoch");
+    }
+    let length = match (flags.epochs, flags.duration) {
+        (_, Some(seconds)) => RunLength::Seconds(seconds),
+        (Some(epochs), None) => RunLength::Epochs(epochs),
+        (None, None) => RunLength::Epochs(scenario.epochs),
+    };
+    shardnode::cluster::run(ClusterArgs {
+        scenario,
+        length,
+        out: flags.out,
+        stall_epochs: flags.stall_epochs,
+        kills: flags.kills,
+        quiet: flags.quiet,
+    })
+}
