@@ -67,3 +67,57 @@ fn interop_keys_match_the_published_ones() {
     assert!(text.contains("0x25295f0d1d592a90b333e26e85149708208e9f8e8bc18f6c77bd62f8ad7a6866"));
     assert!(text.contains("0x51d0b65185db6989ab0b560d6deed19c7ead0e24b9b6372cbecb1f26bdfad000"));
 }
+
+#[test]
+fn node_and_cluster_refuse_bad_settings_by_name() {
+    let dir = std::env::temp_dir().join(format!("shardnode-cli-node-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = dir.join("node.toml");
+    let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).to_string();
+    std::fs::write(
+        &settings,
+        "data_dir = \"/tmp/x\"\ngenesis = \"/tmp/g\"\nvalidators = \"9..3\"\n",
+    )
+    .unwrap();
+    let out = shardnode(&["node", "--config", settings.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("`validators`"), "{}", stderr(&out));
+    std::fs::write(&settings, "data_dir = \"/tmp/x\"\nsurprise = 1\n").unwrap();
+    let out = shardnode(&["node", "--config", settings.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("surprise"), "{}", stderr(&out));
+    let out = shardnode(&["node", "--data-dir", dir.to_str().unwrap()]);
+    assert!(stderr(&out).contains("--genesis"), "{}", stderr(&out));
+    let missing = dir.join("missing-genesis.toml");
+    let out = shardnode(&[
+        "node",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--genesis",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("cannot read the genesis"),
+        "{}",
+        stderr(&out)
+    );
+    let out = shardnode(&["node", "--listen", "nowhere", "--config", "x"]);
+    assert!(!out.status.success());
+    // Keys only a simulation can honour are refused by the cluster, by name, before anything
+    // starts.
+    let out = shardnode(&[
+        "cluster",
+        "--set",
+        "loss=0.1",
+        "--out",
+        dir.join("c").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("network.loss"), "{}", stderr(&out));
+    assert!(!dir.join("c").join("node-0").exists());
+    let out = shardnode(&["cluster", "--kill", "two@3"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("NODE@SLOT") || stderr(&out).contains("two"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

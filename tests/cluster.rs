@@ -411,5 +411,13 @@ fn a_second_process_on_a_live_data_dir_is_refused() {
     );
     // The first node is unharmed.
     assert!(get_json(&format!("http://{api}/shardnode/v1/status")).is_some());
+    // Stopping the cluster (SIGTERM, as Ctrl-C would) stops its node: no orphan.
+    let pid = nodes[0]["pid"].as_i64().expect("pid") as libc::pid_t;
     drop(run);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    // SAFETY: signal 0 only asks whether the process exists.
+    while unsafe { libc::kill(pid, 0) } == 0 {
+        assert!(Instant::now() < deadline, "node {pid} outlived its cluster");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

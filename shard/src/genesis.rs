@@ -20,6 +20,7 @@ pub const ACCOUNT_SEED_TAG: &[u8] = b"shardnode-account";
 
 /// Genesis accounts of every shard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GenesisAccounts {
     pub accounts_per_shard: u64,
     pub balance: Amount,

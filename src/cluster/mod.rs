@@ -91,6 +91,8 @@ pub struct NodeSummary {
     pub justified_epoch: Option<u64>,
     pub peers: Option<usize>,
     pub banned_peers: Option<u64>,
+    /// Each shard's head slot at the end.
+    pub shard_head_slots: Vec<u64>,
     pub restarts: u64,
     /// Slots from each restart until the node's head was back within a slot of the others'.
     pub recovery_slots: Vec<u64>,
@@ -283,8 +285,10 @@ fn watch(
     let spe = chain.preset.slots_per_epoch();
     let slot_ms = chain.slot_duration_ms;
     let genesis_ms = chain.genesis_time * 1000;
+    // `--epochs E` covers slots 0 .. E * SLOTS_PER_EPOCH, as the simulator does: the run ends
+    // just before the next slot (and its epoch transition) begins.
     let end_ms = match args.length {
-        RunLength::Epochs(epochs) => genesis_ms + epochs * spe * slot_ms + slot_ms / 2,
+        RunLength::Epochs(epochs) => (genesis_ms + epochs * spe * slot_ms).saturating_sub(20),
         RunLength::Seconds(seconds) => now_ms() + seconds * 1000,
     };
     let mut ledger = FinalityLedger::default();
@@ -303,7 +307,8 @@ fn watch(
     });
     let mut last_line = Instant::now();
     let outcome = loop {
-        std::thread::sleep(POLL_EVERY);
+        let pause = POLL_EVERY.min(Duration::from_millis(end_ms.saturating_sub(now_ms())));
+        std::thread::sleep(pause);
         let now = now_ms();
         let slot = now.saturating_sub(genesis_ms) / slot_ms.max(1);
         let epoch = slot / spe;
@@ -466,16 +471,16 @@ fn summarize(
         let shards = s.node.shards.len() as u64;
         (beacon, (head * shards).saturating_sub(shard_blocks))
     });
-    let spe = chain.preset.slots_per_epoch();
     ClusterSummary {
         nodes: nodes.len(),
         preset: chain.preset.to_string(),
         validators: chain.validator_count,
         active_shards: chain.active_shard_count,
         slot_duration_ms: chain.slot_duration_ms,
+        // Slots 0 ..= the last current slot seen.
         slots_run: statuses
             .iter()
-            .map(|s| s.node.current_slot)
+            .map(|s| s.node.current_slot + 1)
             .max()
             .unwrap_or(0),
         first_finalized_epoch,
@@ -489,9 +494,11 @@ fn summarize(
             .map(|s| s.node.justified.epoch)
             .min()
             .unwrap_or(0),
-        // Finality of epoch E is seen when epoch E + 2 begins, at the earliest.
-        time_to_first_finality_seconds: first_finalized_epoch
-            .map(|e| ((e + 2) * spe * chain.slot_duration_ms) as f64 / 1000.0),
+        time_to_first_finality_seconds: statuses
+            .iter()
+            .filter_map(|s| s.runtime.first_finalized_at_ms)
+            .min()
+            .map(|at| at.saturating_sub(chain.genesis_time * 1000) as f64 / 1000.0),
         crosslinks_per_shard: observer
             .map(|s| s.runtime.crosslinks_per_shard.clone())
             .unwrap_or_default(),
@@ -518,6 +525,11 @@ fn summarize(
                 justified_epoch: n.status.as_ref().map(|s| s.node.justified.epoch),
                 peers: n.status.as_ref().map(|s| s.node.peers),
                 banned_peers: n.status.as_ref().map(|s| s.runtime.banned_peers),
+                shard_head_slots: n
+                    .status
+                    .as_ref()
+                    .map(|s| s.node.shards.iter().map(|x| x.head_slot).collect())
+                    .unwrap_or_default(),
                 restarts: n.restarts,
                 recovery_slots: n.recovery_slots.clone(),
                 cpu_seconds: n.usage.map(|u| u.0),
@@ -535,6 +547,11 @@ fn print_summary(s: &ClusterSummary) {
     println!(
         "first finalized epoch       {}",
         opt(s.first_finalized_epoch)
+    );
+    println!(
+        "time to first finality      {}",
+        s.time_to_first_finality_seconds
+            .map_or_else(|| "n/a".to_string(), |t| format!("{t:.2} s after genesis"))
     );
     println!(
         "finalized epoch (all nodes) {} (justified {})",

@@ -36,6 +36,7 @@ pub struct NodeView {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct RuntimeView {
     pub first_finalized_epoch: Option<u64>,
+    pub first_finalized_at_ms: Option<u64>,
     pub crosslinks_per_shard: Vec<u64>,
     pub connected_peers: usize,
     pub banned_peers: u64,

@@ -307,9 +307,11 @@ impl<P: Preset> Driver<P> {
         match event {
             Event::Finalized(checkpoint) => {
                 tracing::info!(epoch = checkpoint.epoch, root = %checkpoint.root, "finalized");
+                let now = self.clock.now_ms();
                 let mut stats = self.stats();
                 if stats.first_finalized_epoch.is_none() && checkpoint.epoch > 0 {
                     stats.first_finalized_epoch = Some(checkpoint.epoch);
+                    stats.first_finalized_at_ms = Some(now);
                 }
             }
             Event::Justified(checkpoint) => {

@@ -17,6 +17,8 @@ pub struct RuntimeStats {
     pub connected_peers: usize,
     pub banned_peers: u64,
     pub first_finalized_epoch: Option<u64>,
+    /// When the node saw its first finalized epoch (ms since the Unix epoch).
+    pub first_finalized_at_ms: Option<u64>,
     pub crosslinks_per_shard: Vec<u64>,
     pub beacon_blocks_proposed: u64,
     pub shard_blocks_proposed: u64,

@@ -52,6 +52,7 @@ impl<P: Preset> Node<P> {
             self.aggregating.clear();
             self.apply_deferred_votes();
             // Blocks that arrived a little early may import now.
+            self.release_early_blocks();
             self.update_head();
         }
         if !self.duties.proposed {

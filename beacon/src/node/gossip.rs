@@ -11,6 +11,7 @@
 //! - transactions: every signature not already checked, then the mempool's rules; a message
 //!   with one bad signature is rejected.
 
+use super::early::Timing;
 use super::errors::Object;
 use super::io::{Output, PeerId};
 use super::verdict::{IgnoreReason, Refusal, RejectReason, Verdict};
@@ -66,18 +67,23 @@ impl<P: Preset> Node<P> {
     }
 
     /// The ignore verdict for a message of `slot` if that slot has not begun here yet.
-    fn future(&self, object: Object, slot: Slot) -> Option<Verdict> {
-        let current = self.current_slot();
-        (slot > current).then_some(Verdict::Ignore(IgnoreReason::FutureSlot {
+    fn future(&self, object: Object, slot: Slot) -> Verdict {
+        Verdict::Ignore(IgnoreReason::FutureSlot {
             object,
             slot,
-            current,
-        }))
+            current: self.current_slot(),
+        })
     }
 
     fn gossip_beacon_block(&mut self, from: PeerId, block: consensus::BeaconBlock) -> Verdict {
-        if let Some(verdict) = self.future(Object::BeaconBlock, block.slot) {
-            return verdict;
+        match self.timing(block.slot) {
+            Timing::Due => {}
+            Timing::Early => {
+                let verdict = self.future(Object::BeaconBlock, block.slot);
+                self.hold_early_beacon_block(from, block);
+                return verdict;
+            }
+            Timing::Future => return self.future(Object::BeaconBlock, block.slot),
         }
         let finalized_slot = self.finalized.epoch * P::SLOTS_PER_EPOCH;
         if block.slot <= finalized_slot && self.finalized.epoch > 0 {
@@ -141,8 +147,14 @@ impl<P: Preset> Node<P> {
     }
 
     fn gossip_shard_block(&mut self, from: PeerId, block: shard::ShardBlock) -> Verdict {
-        if let Some(verdict) = self.future(Object::ShardBlock, block.slot) {
-            return verdict;
+        match self.timing(block.slot) {
+            Timing::Due => {}
+            Timing::Early => {
+                let verdict = self.future(Object::ShardBlock, block.slot);
+                self.hold_early_shard_block(from, block);
+                return verdict;
+            }
+            Timing::Future => return self.future(Object::ShardBlock, block.slot),
         }
         let shard = block.shard;
         let beacon_root = block.beacon_block_root;

@@ -31,6 +31,7 @@ pub mod clock;
 pub mod config;
 pub mod crosslinks;
 mod duties;
+mod early;
 pub mod errors;
 mod follow_crosslinks;
 mod gossip;
@@ -144,6 +145,8 @@ pub struct Node<P: Preset> {
         std::collections::BTreeSet<(Shard, Slot, consensus::primitives::BlsSignatureBytes)>,
     /// Shard blocks waiting for a parent or a beacon block, by the missing root.
     pending_shard_blocks: BTreeMap<Root, Vec<Arc<ShardBlock>>>,
+    /// Gossip blocks that arrived a little before their slot.
+    early: early::EarlyBlocks,
     crosslinks: CrosslinkBook,
     op_pool: OpPool,
     store: Store,
@@ -216,6 +219,7 @@ impl<P: Preset> Node<P> {
             pending_blocks: BTreeMap::new(),
             shards,
             pending_shard_blocks: BTreeMap::new(),
+            early: early::EarlyBlocks::default(),
             seen_shard_blocks: Default::default(),
             missing_crosslinks: Default::default(),
             shard_anchors: vec![
