@@ -97,7 +97,7 @@ mod tests {
                 withdrawable_epoch: u64::MAX,
                 ..Validator::default()
             });
-            state.balances.push(*b);
+            state.balances.make_mut().push(*b);
         }
         state
     }

@@ -7,6 +7,7 @@
 //! [`crate::state_root_cache::StateRootCache`] hashes them from its trees. Equal to the
 //! `ssz_rs` root (tested).
 
+use consensus::chunked_roots::RootVector;
 use consensus::containers::registry_root;
 use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth};
 use consensus::primitives::Root;
@@ -55,9 +56,10 @@ pub(crate) fn uint_leaf(value: u64) -> [u8; 32] {
 
 /// `hash_tree_root(HistoricalBatch{block_roots, state_roots})`.
 pub fn historical_batch_root<P: Preset>(state: &BeaconState<P>) -> Root {
-    let blocks = roots_root(&state.block_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize);
-    let states = roots_root(&state.state_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize);
-    Root::new(hash_pair(&blocks.0, &states.0))
+    Root::new(hash_pair(
+        &state.block_roots.root().0,
+        &state.state_roots.root().0,
+    ))
 }
 
 /// The roots of a state's large fields, in the form each hasher keeps them: computed from
@@ -141,11 +143,11 @@ fn crosslinks_root<P: Preset>(list: &[consensus::Crosslink]) -> Root {
 
 impl<P: Preset> LargeFieldRoots<P> for FromScratch {
     fn block_roots(&mut self, state: &BeaconState<P>) -> Root {
-        roots_root(&state.block_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize)
+        state.block_roots.root()
     }
 
     fn state_roots(&mut self, state: &BeaconState<P>) -> Root {
-        roots_root(&state.state_roots, P::SLOTS_PER_HISTORICAL_ROOT as usize)
+        state.state_roots.root()
     }
 
     fn historical_roots(&mut self, state: &BeaconState<P>) -> Root {
@@ -164,24 +166,15 @@ impl<P: Preset> LargeFieldRoots<P> for FromScratch {
     }
 
     fn randao_mixes(&mut self, state: &BeaconState<P>) -> Root {
-        roots_root(
-            &state.randao_mixes,
-            P::EPOCHS_PER_HISTORICAL_VECTOR as usize,
-        )
+        state.randao_mixes.root()
     }
 
     fn active_index_roots(&mut self, state: &BeaconState<P>) -> Root {
-        roots_root(
-            &state.active_index_roots,
-            P::EPOCHS_PER_HISTORICAL_VECTOR as usize,
-        )
+        state.active_index_roots.root()
     }
 
     fn compact_committees_roots(&mut self, state: &BeaconState<P>) -> Root {
-        roots_root(
-            &state.compact_committees_roots,
-            P::EPOCHS_PER_HISTORICAL_VECTOR as usize,
-        )
+        state.compact_committees_roots.root()
     }
 
     fn slashings(&mut self, state: &BeaconState<P>) -> Root {
@@ -225,14 +218,18 @@ mod tests {
                 effective_balance: i * 1_000,
                 ..Validator::default()
             });
-            state.balances.push(i * 7);
+            state.balances.make_mut().push(i * 7);
         }
-        state.historical_roots.push(Root::new([3; 32]));
-        state.eth1_data_votes.push(consensus::Eth1Data::default());
+        state.historical_roots.make_mut().push(Root::new([3; 32]));
+        state
+            .eth1_data_votes
+            .make_mut()
+            .push(consensus::Eth1Data::default());
         state.slashings[3] = 99;
         state.randao_mixes[5] = Root::new([9; 32]);
         state
             .previous_epoch_attestations
+            .make_mut()
             .push(PendingAttestation::default());
         state.current_crosslinks[2].start_epoch = 4;
         state.justification_bits.set(1, true);

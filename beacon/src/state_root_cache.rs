@@ -8,11 +8,11 @@
 //! a slot that changes a few leaves costs a few memory comparisons per leaf plus a few hashes.
 
 use crate::state_root::{merkleize_state, LargeFieldRoots};
+use consensus::chunked_roots::{RootChunk, RootVector};
 use consensus::containers::validator_roots;
 use consensus::hash::{hash_pair, mix_in_length, tree_depth, zero_hashes};
 use consensus::primitives::Root;
 use consensus::sszx::hash_tree_root;
-use consensus::sszx::SszVector;
 use consensus::{BeaconState, Crosslink, PendingAttestation, Preset, Validator};
 use std::any::Any;
 use std::sync::Arc;
@@ -177,20 +177,33 @@ fn each<T>(leaf: impl Fn(&T) -> [u8; 32]) -> impl Fn(&[&T]) -> Vec<[u8; 32]> {
     move |items| items.iter().map(|item| leaf(item)).collect()
 }
 
-/// [`roots_tree`] over a vector that may be shared: unchanged since `seen`, it is not read.
-fn shared_roots_tree(
-    tree: &mut LeafTree,
-    seen: &mut Seen,
-    roots: &impl SszVector<Root>,
-    depth: usize,
-) -> Root {
-    let share = roots.share();
-    if seen.is(&share) && tree.depth == depth && tree.levels.len() == depth + 1 {
-        return tree.root();
+/// The levels above the chunks of a [`RootVector`]: the leaves are the chunks' roots (each
+/// cached in its chunk), and a chunk is read only when it is not the allocation seen last at
+/// its position (held here, so the same pointer means the same contents).
+#[derive(Clone, Debug, Default)]
+struct ChunkTree {
+    seen: Vec<Arc<RootChunk>>,
+    tree: LeafTree,
+}
+
+impl ChunkTree {
+    fn root(&mut self, roots: &impl RootVector) -> Root {
+        let chunks = roots.chunks();
+        let depth = roots.upper_depth();
+        if self.seen.len() != chunks.len() || self.tree.depth != depth {
+            self.seen.clear();
+        }
+        self.tree.reset_shape(depth, chunks.len());
+        for (i, chunk) in chunks.iter().enumerate() {
+            match self.seen.get_mut(i) {
+                Some(seen) if Arc::ptr_eq(seen, chunk) => continue,
+                Some(seen) => *seen = Arc::clone(chunk),
+                None => self.seen.push(Arc::clone(chunk)),
+            }
+            self.tree.set(i, chunk.root());
+        }
+        self.tree.root()
     }
-    let root = roots_tree(tree, roots, depth);
-    seen.0 = share;
-    root
 }
 
 fn roots_tree(tree: &mut LeafTree, roots: &[Root], depth: usize) -> Root {
@@ -216,16 +229,13 @@ fn packed_tree(tree: &mut LeafTree, values: &[u64], depth: usize) -> Root {
 /// The trees of one chain's states; see the module documentation.
 #[derive(Clone, Debug, Default)]
 pub struct StateRootCache {
-    block_roots: LeafTree,
-    state_roots: LeafTree,
+    block_roots: ChunkTree,
+    state_roots: ChunkTree,
     historical_roots: LeafTree,
-    randao_mixes: LeafTree,
-    active_index_roots: LeafTree,
-    compact_committees_roots: LeafTree,
-    /// The shared vectors the three trees above were last updated from.
-    seen_randao_mixes: Seen,
-    seen_active_index_roots: Seen,
-    seen_compact_committees_roots: Seen,
+    randao_mixes: ChunkTree,
+    active_index_roots: ChunkTree,
+    compact_committees_roots: ChunkTree,
+    /// The shared registry the validators' tree was last updated from.
     seen_validators: Seen,
     balances: LeafTree,
     slashings: LeafTree,
@@ -276,13 +286,11 @@ fn attestation_leaf(a: &PendingAttestation) -> [u8; 32] {
 
 impl<P: Preset> LargeFieldRoots<P> for StateRootCache {
     fn block_roots(&mut self, state: &BeaconState<P>) -> Root {
-        let depth = tree_depth(P::SLOTS_PER_HISTORICAL_ROOT as usize);
-        roots_tree(&mut self.block_roots, &state.block_roots, depth)
+        self.block_roots.root(&state.block_roots)
     }
 
     fn state_roots(&mut self, state: &BeaconState<P>) -> Root {
-        let depth = tree_depth(P::SLOTS_PER_HISTORICAL_ROOT as usize);
-        roots_tree(&mut self.state_roots, &state.state_roots, depth)
+        self.state_roots.root(&state.state_roots)
     }
 
     fn historical_roots(&mut self, state: &BeaconState<P>) -> Root {
@@ -310,33 +318,16 @@ impl<P: Preset> LargeFieldRoots<P> for StateRootCache {
     }
 
     fn randao_mixes(&mut self, state: &BeaconState<P>) -> Root {
-        let depth = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
-        shared_roots_tree(
-            &mut self.randao_mixes,
-            &mut self.seen_randao_mixes,
-            &state.randao_mixes,
-            depth,
-        )
+        self.randao_mixes.root(&state.randao_mixes)
     }
 
     fn active_index_roots(&mut self, state: &BeaconState<P>) -> Root {
-        let depth = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
-        shared_roots_tree(
-            &mut self.active_index_roots,
-            &mut self.seen_active_index_roots,
-            &state.active_index_roots,
-            depth,
-        )
+        self.active_index_roots.root(&state.active_index_roots)
     }
 
     fn compact_committees_roots(&mut self, state: &BeaconState<P>) -> Root {
-        let depth = tree_depth(P::EPOCHS_PER_HISTORICAL_VECTOR as usize);
-        shared_roots_tree(
-            &mut self.compact_committees_roots,
-            &mut self.seen_compact_committees_roots,
-            &state.compact_committees_roots,
-            depth,
-        )
+        self.compact_committees_roots
+            .root(&state.compact_committees_roots)
     }
 
     fn slashings(&mut self, state: &BeaconState<P>) -> Root {
@@ -410,7 +401,10 @@ mod tests {
             3 => state.randao_mixes[i % 64] = Root::new([r as u8; 32]),
             4 => state.block_roots[i % 64] = Root::new([(r >> 3) as u8; 32]),
             5 => state.state_roots[i % 64] = Root::new([(r >> 5) as u8; 32]),
-            6 => state.historical_roots.push(Root::new([r as u8; 32])),
+            6 => state
+                .historical_roots
+                .make_mut()
+                .push(Root::new([r as u8; 32])),
             7 => state.slashings[i % 64] = r,
             8 => {
                 let _ = state
@@ -433,7 +427,7 @@ mod tests {
             }
             12 if state.validators.len() > 2 => {
                 let _ = state.validators.make_mut().pop();
-                let _ = state.balances.pop();
+                let _ = state.balances.make_mut().pop();
             }
             13 => state.active_index_roots[i % 64] = Root::new([(r >> 7) as u8; 32]),
             _ => state.slot = r,

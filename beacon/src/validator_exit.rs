@@ -128,7 +128,7 @@ mod tests {
                 withdrawable_epoch: FAR_FUTURE_EPOCH,
                 ..Validator::default()
             });
-            state.balances.push(32_000_000_000);
+            state.balances.make_mut().push(32_000_000_000);
         }
         state
     }

@@ -204,7 +204,7 @@ fn hostile_states_never_panic() {
                 1 => state.validators[i].exit_epoch = rng.int(),
                 2 => state.validators[i].withdrawable_epoch = rng.int(),
                 3 => {
-                    let _ = state.balances.pop();
+                    let _ = state.balances.make_mut().pop();
                 }
                 4 => state.finalized_checkpoint.epoch = rng.int(),
                 5 => state.slashings[i] = rng.int(),

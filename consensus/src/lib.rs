@@ -14,6 +14,7 @@
 
 pub mod accessors;
 pub mod bls;
+pub mod chunked_roots;
 pub mod committees;
 pub mod config;
 pub mod containers;

@@ -9,8 +9,9 @@
 //! Everything that may change between runs without recompiling (active shard count, validator
 //! count, slot duration, ...) is runtime configuration: see [`crate::config`].
 
+use crate::chunked_roots::{ChunkedRoots, RootVector};
 use crate::containers::{Crosslink, Eth1Data, PendingAttestation};
-use crate::primitives::{DomainType, Epoch, Gwei, Root, Slot};
+use crate::primitives::{DomainType, Epoch, Gwei, Slot};
 use crate::shared::Shared;
 use crate::sszx::{SszList, SszVector};
 use ssz_rs::{List, Vector};
@@ -74,11 +75,12 @@ pub trait Preset:
     const MAX_VOLUNTARY_EXITS: u64 = 16;
     const MAX_TRANSFERS: u64 = 0;
 
-    /// `Vector[Hash, SLOTS_PER_HISTORICAL_ROOT]`: block and state roots.
-    type HistoricalRoots: SszVector<Root>;
+    /// `Vector[Hash, SLOTS_PER_HISTORICAL_ROOT]`: block and state roots (chunked: a slot writes
+    /// one root of each, and copies of a state share the rest).
+    type HistoricalRoots: RootVector;
     /// `Vector[Hash, EPOCHS_PER_HISTORICAL_VECTOR]`: randao mixes, active index roots,
-    /// compact committee roots.
-    type EpochRoots: SszVector<Root>;
+    /// compact committee roots (chunked: a block writes one RANDAO mix).
+    type EpochRoots: RootVector;
     /// `Vector[Gwei, EPOCHS_PER_SLASHINGS_VECTOR]`.
     type Slashings: SszVector<Gwei>;
     /// `Vector[Crosslink, SHARD_COUNT]`.
@@ -137,12 +139,12 @@ impl Preset for Minimal {
     const EPOCHS_PER_HISTORICAL_VECTOR: u64 = 64;
     const EPOCHS_PER_SLASHINGS_VECTOR: u64 = 64;
 
-    type HistoricalRoots = Vector<Root, 64>;
-    type EpochRoots = Shared<Vector<Root, 64>>;
-    type Slashings = Vector<Gwei, 64>;
-    type Crosslinks = Vector<Crosslink, 8>;
-    type Eth1DataVotes = List<Eth1Data, 16>;
-    type PendingAttestations = List<PendingAttestation, 1024>;
+    type HistoricalRoots = ChunkedRoots<64>;
+    type EpochRoots = ChunkedRoots<64>;
+    type Slashings = Shared<Vector<Gwei, 64>>;
+    type Crosslinks = Shared<Vector<Crosslink, 8>>;
+    type Eth1DataVotes = Shared<List<Eth1Data, 16>>;
+    type PendingAttestations = Shared<List<PendingAttestation, 1024>>;
 }
 
 impl Preset for Mainnet {
@@ -163,12 +165,12 @@ impl Preset for Mainnet {
     const EPOCHS_PER_HISTORICAL_VECTOR: u64 = 65_536;
     const EPOCHS_PER_SLASHINGS_VECTOR: u64 = 8192;
 
-    type HistoricalRoots = Vector<Root, 8192>;
-    type EpochRoots = Shared<Vector<Root, 65_536>>;
-    type Slashings = Vector<Gwei, 8192>;
-    type Crosslinks = Vector<Crosslink, 1024>;
-    type Eth1DataVotes = List<Eth1Data, 1024>;
-    type PendingAttestations = List<PendingAttestation, 8192>;
+    type HistoricalRoots = ChunkedRoots<8192>;
+    type EpochRoots = ChunkedRoots<65_536>;
+    type Slashings = Shared<Vector<Gwei, 8192>>;
+    type Crosslinks = Shared<Vector<Crosslink, 1024>>;
+    type Eth1DataVotes = Shared<List<Eth1Data, 1024>>;
+    type PendingAttestations = Shared<List<PendingAttestation, 8192>>;
 }
 
 /// The preset chosen at run time by name (configuration files name it; code is generic).

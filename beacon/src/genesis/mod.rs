@@ -14,10 +14,11 @@ use crate::parallel::map_ordered;
 use crate::state_root::u64_list_root;
 use consensus::accessors::get_active_validator_indices;
 use consensus::bls::{interop_keypair, Crypto};
+use consensus::chunked_roots::RootVector;
 use consensus::hash::hash;
 use consensus::preset::{BLS_WITHDRAWAL_PREFIX, FAR_FUTURE_EPOCH, GENESIS_EPOCH, SECONDS_PER_DAY};
 use consensus::primitives::{BlsPublicKeyBytes, BlsSignatureBytes, Root};
-use consensus::sszx::{hash_tree_root, SszList, SszVector};
+use consensus::sszx::{hash_tree_root, SszList};
 use consensus::{
     BeaconBlockBody, BeaconState, ChainConfig, Deposit, DepositData, Eth1Data, Preset, Validator,
 };
@@ -87,12 +88,8 @@ fn finish_genesis<P: Preset>(
     let active = get_active_validator_indices(state, GENESIS_EPOCH);
     let active_index_root = u64_list_root(&active, P::VALIDATOR_REGISTRY_LIMIT as usize);
     let committee_root = get_compact_committees_root(state, GENESIS_EPOCH, config)?;
-    for root in state.active_index_roots.elements_mut() {
-        *root = active_index_root;
-    }
-    for root in state.compact_committees_roots.elements_mut() {
-        *root = committee_root;
-    }
+    state.active_index_roots.fill(active_index_root);
+    state.compact_committees_roots.fill(committee_root);
     Ok(())
 }
 

@@ -42,17 +42,13 @@ fn pyspec_test_genesis(count: u64, balance: u64) -> BeaconState<Minimal> {
             exit_epoch: FAR_FUTURE_EPOCH,
             withdrawable_epoch: FAR_FUTURE_EPOCH,
         });
-        state.balances.push(balance);
+        state.balances.make_mut().push(balance);
     }
     let active = get_active_validator_indices(&state, 0);
     let root = u64_list_root(&active, 1 << 40);
     // Quirk of the test helper: the compact-committees roots get the active-index root too.
-    for r in state.active_index_roots.elements_mut() {
-        *r = root;
-    }
-    for r in state.compact_committees_roots.elements_mut() {
-        *r = root;
-    }
+    state.active_index_roots.fill(root);
+    state.compact_committees_roots.fill(root);
     state
 }
 
@@ -167,9 +163,7 @@ fn get_compact_committees_root_at_genesis(
     config: &ChainConfig,
 ) -> Root {
     let mut bare = state.clone();
-    for r in bare.active_index_roots.elements_mut() {
-        *r = Root::zero();
-    }
+    bare.active_index_roots.fill(Root::zero());
     get_compact_committees_root(&bare, 0, config).unwrap()
 }
 

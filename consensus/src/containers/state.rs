@@ -14,6 +14,10 @@ pub const HISTORICAL_ROOTS_LIMIT: usize = 1 << 24;
 pub const VALIDATOR_REGISTRY_LIMIT: usize = 1 << 40;
 
 /// The beacon state, fields in reference order (section 3).
+///
+/// Copies share structure: the root vectors are chunked ([`crate::chunked_roots`]), and every
+/// other large field is [`Shared`] (copied only by the first write after a copy, which for the
+/// registry, balances, slashings and crosslinks happens once per epoch, not per block).
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, SimpleSerialize, serde::Serialize, serde::Deserialize,
 )]
@@ -26,14 +30,14 @@ pub struct BeaconState<P: Preset> {
     pub latest_block_header: BeaconBlockHeader,
     pub block_roots: P::HistoricalRoots,
     pub state_roots: P::HistoricalRoots,
-    pub historical_roots: List<Root, HISTORICAL_ROOTS_LIMIT>,
+    pub historical_roots: Shared<List<Root, HISTORICAL_ROOTS_LIMIT>>,
     // Eth1
     pub eth1_data: Eth1Data,
     pub eth1_data_votes: P::Eth1DataVotes,
     pub eth1_deposit_index: u64,
     // Registry
     pub validators: Shared<List<Validator, VALIDATOR_REGISTRY_LIMIT>>,
-    pub balances: List<Gwei, VALIDATOR_REGISTRY_LIMIT>,
+    pub balances: Shared<List<Gwei, VALIDATOR_REGISTRY_LIMIT>>,
     // Shuffling
     pub start_shard: Shard,
     pub randao_mixes: P::EpochRoots,
