@@ -26,6 +26,7 @@ use consensus::primitives::{Root, Shard, Slot};
 use ed25519_dalek::VerifyingKey;
 use std::collections::BTreeSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::sync::{Arc, OnceLock};
 
 /// Address -> account index: a hashbrown table of indices into the accounts list, hashed with
 /// SipHash under the fixed zero key (deterministic; not randomly seeded) and compared through
@@ -92,8 +93,10 @@ pub struct ShardState {
     active_shard_count: u64,
     accounts: Vec<AccountEntry>,
     /// `keys[i]`: the decompressed ed25519 key of account `i` once a signature from it has been
-    /// checked (a cache, outside the root; always as long as `accounts`).
-    keys: Vec<Option<VerifyingKey>>,
+    /// checked (a cache, outside the root; always as long as `accounts`). Shared by copies of
+    /// the state (an account's key never changes; a copy that creates or drops accounts copies
+    /// the list first).
+    keys: Arc<Vec<OnceLock<Option<VerifyingKey>>>>,
     index: AddressIndex,
     account_tree: IncrementalTree,
     dirty_accounts: Vec<u32>,
@@ -126,7 +129,7 @@ impl ShardState {
             shard,
             active_shard_count,
             accounts: Vec::new(),
-            keys: Vec::new(),
+            keys: Arc::new(Vec::new()),
             index: AddressIndex::new(),
             account_tree: IncrementalTree::new(ACCOUNTS_TREE_DEPTH),
             dirty_accounts: Vec::new(),
@@ -227,13 +230,10 @@ impl ShardState {
     /// exists) on first use. `None` when the address is not a valid ed25519 point.
     pub(crate) fn verifying_key(&mut self, address: &Address) -> Option<VerifyingKey> {
         match self.index_of(address) {
-            Some(i) => {
-                let key = self.keys.get_mut(i as usize)?;
-                if key.is_none() {
-                    *key = VerifyingKey::from_bytes(&address.0).ok();
-                }
-                *key
-            }
+            Some(i) => *self
+                .keys
+                .get(i as usize)?
+                .get_or_init(|| VerifyingKey::from_bytes(&address.0).ok()),
             None => VerifyingKey::from_bytes(&address.0).ok(),
         }
     }
@@ -241,10 +241,8 @@ impl ShardState {
     /// Decompresses and caches every account's ed25519 key now (a node may do it at start so
     /// that the first blocks do not pay for it; the cache is not part of the state root).
     pub fn warm_key_cache(&mut self) {
-        for (entry, key) in self.accounts.iter().zip(&mut self.keys) {
-            if key.is_none() {
-                *key = VerifyingKey::from_bytes(&entry.address.0).ok();
-            }
+        for (entry, key) in self.accounts.iter().zip(self.keys.iter()) {
+            key.get_or_init(|| VerifyingKey::from_bytes(&entry.address.0).ok());
         }
     }
 
@@ -296,7 +294,9 @@ impl ShardState {
                 slot.remove();
             }
         }
-        self.keys.truncate(accounts_len);
+        if self.keys.len() > accounts_len {
+            Arc::make_mut(&mut self.keys).truncate(accounts_len);
+        }
         self.account_tree.truncate(accounts_len);
         self.dirty_accounts.retain(|i| (*i as usize) < accounts_len);
         let credited_len = self.journal.credited_len;
@@ -336,7 +336,7 @@ impl ShardState {
             address,
             account: Account::default(),
         });
-        self.keys.push(None);
+        Arc::make_mut(&mut self.keys).push(OnceLock::new());
         let accounts = &self.accounts;
         self.index
             .insert_unique(address_hash(&address), index, |&i| {

@@ -1,6 +1,7 @@
 //! Safety checks (design 6) over every node that is up: no two conflicting finalized
-//! checkpoints, no finalized shard block reverted, supply conserved on every shard, no receipt
-//! credited twice, and no receipt credited that was never sent.
+//! checkpoints, no finalized shard block reverted, supply conserved on every shard. The
+//! receipt checks (none credited twice, none credited that was never sent, recipient and
+//! amount as sent) run as the observer settles its canonical chains (`observe`).
 
 use beacon::node::Node;
 use consensus::primitives::{Epoch, Root, Shard, Slot};
@@ -100,63 +101,6 @@ impl Checks {
                 }
             }
             self.node_finalized.insert((index, shard), (slot, root));
-        }
-    }
-
-    /// Receipts on a node's canonical shard chains: each credited once, and each credited one
-    /// sent by its source shard with the same recipient and amount.
-    pub fn check_receipts<P: Preset>(&mut self, node: &Node<P>) {
-        let mut sent: BTreeMap<(Shard, u64), (shard::types::Address, u64)> = BTreeMap::new();
-        let mut credited: BTreeMap<(Shard, u64), Shard> = BTreeMap::new();
-        let mut problems = Vec::new();
-        for chain in node.shard_chains() {
-            let head = chain.head_root();
-            let (entries, _) = chain.chain_range(&head, 1, Slot::MAX);
-            for entry in entries {
-                for receipt in entry.outgoing.iter() {
-                    sent.insert(
-                        (receipt.source_shard, receipt.index),
-                        (receipt.to, receipt.amount),
-                    );
-                }
-                if let Some(block) = &entry.block {
-                    for incoming in block.body.incoming_receipts.iter() {
-                        let id = (incoming.receipt.source_shard, incoming.receipt.index);
-                        if let Some(first) = credited.insert(id, chain.shard()) {
-                            problems.push(format!(
-                                "receipt {id:?} credited twice (shards {first} and {})",
-                                chain.shard()
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        // Credits need their receipt on the canonical source chain, unless that part of the
-        // source chain is not held here.
-        for chain in node.shard_chains() {
-            let head = chain.head_root();
-            let (entries, _) = chain.chain_range(&head, 1, Slot::MAX);
-            for entry in entries {
-                let Some(block) = &entry.block else { continue };
-                for incoming in block.body.incoming_receipts.iter() {
-                    let r = &incoming.receipt;
-                    match sent.get(&(r.source_shard, r.index)) {
-                        Some((to, amount)) if *to == r.to && *amount == r.amount => {}
-                        Some(_) => problems.push(format!(
-                            "receipt ({}, {}) credited with another recipient or amount than sent",
-                            r.source_shard, r.index
-                        )),
-                        None => problems.push(format!(
-                            "receipt ({}, {}) credited but never sent on the canonical source chain",
-                            r.source_shard, r.index
-                        )),
-                    }
-                }
-            }
-        }
-        for problem in problems {
-            self.violation(problem);
         }
     }
 }

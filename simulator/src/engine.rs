@@ -306,6 +306,7 @@ impl<P: Preset> Simulation<P> {
             chain.active_shard_count,
             total_slots,
             P::SLOTS_PER_EPOCH,
+            chain.slot_duration_ms,
         );
         let checks = Checks::new(
             scenario.workload.accounts_per_shard as u128
@@ -675,6 +676,8 @@ impl<P: Preset> Simulation<P> {
                 online,
                 counters.delivered,
                 counters.lost + counters.partitioned + self.dropped_down,
+                &mut self.workload.submitted_cross,
+                &mut self.checks,
             );
         }
         if (slot + 1).is_multiple_of(P::SLOTS_PER_EPOCH) {
@@ -704,8 +707,8 @@ impl<P: Preset> Simulation<P> {
         }
         let observer = self.observer.node;
         if let Some(node) = self.nodes[observer].node.as_ref() {
-            self.checks.check_receipts(node);
-            self.observer.finish(node);
+            self.observer
+                .finish(node, &mut self.workload.submitted_cross, &mut self.checks);
         }
     }
 }

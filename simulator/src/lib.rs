@@ -15,6 +15,8 @@
 
 pub mod checks;
 pub mod engine;
+pub mod histogram;
+pub mod interval_set;
 pub mod latency;
 pub mod network;
 pub mod observe;

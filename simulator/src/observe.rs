@@ -1,19 +1,35 @@
 //! What the run measured, from one node's view (the observer: the first node no fault
-//! touches): per-slot samples while running, events as they happen, and the canonical chains
-//! read at the end.
+//! touches): per-slot samples while running, events as they happen, and the observer's
+//! canonical chains, read as they become final.
+//!
+//! Nothing here grows with the number of transactions: the canonical chains are read
+//! ("settled") slot by slot as finality reaches them (the node keeps a finalized block for an
+//! epoch before letting it go, and the observer settles every slot), cross-shard receipts are
+//! tracked only while in flight, latencies go into a [`Histogram`], and receipt ids into
+//! [`IntervalSet`]s that grow with gaps only. What is left when the run ends is settled from
+//! the observer's head at that moment.
 
+use crate::checks::Checks;
+use crate::histogram::Histogram;
+use crate::interval_set::IntervalSet;
 use crate::report::{ShardSlotRow, SlotRow};
 use beacon::node::{Event, Node};
 use consensus::primitives::{Root, Shard, Slot};
 use consensus::Preset;
 use shard::types::Address;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Crosslink data roots remembered per shard to count each crosslink once.
+const RECENT_CROSSLINKS: usize = 8;
+
+/// Epochs after which a receipt record that never became canonical is forgotten.
+const FORGET_AFTER_EPOCHS: u64 = 8;
 
 /// What one node did during the run (every node, not only the observer).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeStats {
     /// Slots in which the node's validators attested.
-    pub attested_slots: Vec<Slot>,
+    pub attested_slots: IntervalSet,
     /// Beacon blocks it proposed.
     pub proposed: u64,
     /// Shard blocks it proposed.
@@ -25,48 +41,132 @@ pub struct NodeStats {
     pub final_finalized_epoch: Option<u64>,
 }
 
+/// A canonical receipt not yet credited on the observer's canonical chains.
+#[derive(Clone, Debug)]
+struct InFlight {
+    to: Address,
+    amount: u64,
+    /// The source block's slot.
+    slot: Slot,
+    /// When the workload submitted the transfer that made it.
+    submitted_ms: Option<u64>,
+}
+
+/// Cross-shard receipts as the observer's canonical chains settle.
+#[derive(Debug, Default)]
+struct Receipts {
+    /// From import events: which transfer `(from, nonce)` made a receipt, and the slot.
+    origin: BTreeMap<(Shard, u64), ((Address, u64), Slot)>,
+    /// The observer's first import of a block crediting a receipt: (time, slot).
+    credit_time: BTreeMap<(Shard, u64), (u64, Slot)>,
+    in_flight: BTreeMap<(Shard, u64), InFlight>,
+    /// Per source shard: receipt indices sent, and credited, on the canonical chains.
+    sent: Vec<IntervalSet>,
+    credited: Vec<IntervalSet>,
+    latency_ms: Histogram,
+}
+
 /// Measurements of one run.
 #[derive(Debug, Default)]
 pub struct Observer {
     pub node: usize,
     shard_count: u64,
+    spe: u64,
+    slot_ms: u64,
     pub finalized_epoch: u64,
     pub justified_epoch: u64,
     pub first_finalized_epoch: Option<u64>,
-    /// Slots from an epoch's start to the slot its finalization was seen.
-    pub finality_latency_slots: Vec<f64>,
-    crosslinks: BTreeSet<(Shard, Root)>,
+    /// Slots from an epoch's start to the slot its finalization was seen (sum and count).
+    finality_latency: (f64, u64),
+    recent_crosslinks: Vec<VecDeque<Root>>,
     pub crosslinks_per_shard: Vec<u64>,
     /// Slots from the last block a crosslink covers to the head state that records it.
-    pub crosslink_delay_slots: Vec<f64>,
-    /// `(source_shard, index)` -> when the observer first imported a block crediting it.
-    pub credit_time_ms: BTreeMap<(Shard, u64), u64>,
-    /// `(source_shard, index)` -> the transfer `(from, nonce)` that emitted it.
-    pub receipt_origin: BTreeMap<(Shard, u64), (Address, u64)>,
+    crosslink_delay: (f64, u64),
+    receipts: Receipts,
     pub slot_rows: Vec<SlotRow>,
     pub shard_rows: Vec<ShardSlotRow>,
-    /// Canonical receipts: `(source_shard, index)` -> source block slot, and credited ones.
-    pub canonical_sent: BTreeMap<(Shard, u64), Slot>,
-    pub canonical_credited: BTreeSet<(Shard, u64)>,
+    /// Beacon slots below this are settled.
+    beacon_settled: Slot,
+    /// Per shard: slots below this are settled.
+    shard_settled: Vec<Slot>,
     pub transactions_per_shard: Vec<u64>,
     pub missed_beacon_slots: u64,
     pub missed_shard_slots: u64,
     /// Per node.
     pub nodes: Vec<NodeStats>,
-    spe: u64,
+}
+
+fn mean_of((sum, count): (f64, u64)) -> Option<f64> {
+    (count > 0).then(|| sum / count as f64)
 }
 
 impl Observer {
-    pub fn new(node: usize, shard_count: u64, total_slots: Slot, slots_per_epoch: u64) -> Self {
+    pub fn new(
+        node: usize,
+        shard_count: u64,
+        total_slots: Slot,
+        slots_per_epoch: u64,
+        slot_ms: u64,
+    ) -> Self {
+        let shards = shard_count as usize;
         Self {
             node,
             spe: slots_per_epoch,
+            slot_ms,
             shard_count,
-            crosslinks_per_shard: vec![0; shard_count as usize],
-            transactions_per_shard: vec![0; shard_count as usize],
+            recent_crosslinks: vec![VecDeque::new(); shards],
+            crosslinks_per_shard: vec![0; shards],
+            transactions_per_shard: vec![0; shards],
             slot_rows: Vec::with_capacity(total_slots as usize),
+            shard_settled: vec![1; shards],
+            beacon_settled: 1,
+            receipts: Receipts {
+                sent: vec![IntervalSet::new(); shards],
+                credited: vec![IntervalSet::new(); shards],
+                ..Receipts::default()
+            },
             ..Self::default()
         }
+    }
+
+    pub fn finality_latency_slots_mean(&self) -> Option<f64> {
+        mean_of(self.finality_latency)
+    }
+
+    pub fn crosslink_delay_slots_mean(&self) -> Option<f64> {
+        mean_of(self.crosslink_delay)
+    }
+
+    pub fn cross_shard_sent(&self) -> u64 {
+        self.receipts.sent.iter().map(IntervalSet::len).sum()
+    }
+
+    pub fn cross_shard_credited(&self) -> u64 {
+        self.receipts.credited.iter().map(IntervalSet::len).sum()
+    }
+
+    /// Submission-to-credit latencies of the canonical credits.
+    pub fn cross_shard_latency_ms(&self) -> &Histogram {
+        &self.receipts.latency_ms
+    }
+
+    /// Canonical receipts sent before `cutoff` and not credited.
+    pub fn uncredited_before(&self, cutoff: Slot) -> u64 {
+        self.receipts
+            .in_flight
+            .values()
+            .filter(|f| f.slot < cutoff)
+            .count() as u64
+    }
+
+    /// Records kept for receipts and transfers (what tests bound).
+    pub fn receipt_records(&self) -> usize {
+        let r = &self.receipts;
+        r.origin.len()
+            + r.credit_time.len()
+            + r.in_flight.len()
+            + r.sent.iter().map(IntervalSet::runs).sum::<usize>()
+            + r.credited.iter().map(IntervalSet::runs).sum::<usize>()
     }
 
     pub fn on_event(&mut self, node: usize, slot: Slot, now_ms: u64, event: &Event) {
@@ -75,8 +175,8 @@ impl Observer {
         }
         let stats = &mut self.nodes[node];
         match event {
-            Event::Attested { slot, .. } if stats.attested_slots.last() != Some(slot) => {
-                stats.attested_slots.push(*slot);
+            Event::Attested { slot, .. } => {
+                stats.attested_slots.insert(*slot);
             }
             Event::Proposed { .. } => stats.proposed += 1,
             Event::ShardProposed { .. } => stats.shard_proposed += 1,
@@ -92,8 +192,8 @@ impl Observer {
                 if self.first_finalized_epoch.is_none() && checkpoint.epoch > 0 {
                     self.first_finalized_epoch = Some(checkpoint.epoch);
                 }
-                self.finality_latency_slots
-                    .push(slot.saturating_sub(checkpoint.epoch * self.slots_per_epoch()) as f64);
+                self.finality_latency.0 += slot.saturating_sub(checkpoint.epoch * self.spe) as f64;
+                self.finality_latency.1 += 1;
             }
             Event::Justified(checkpoint) => self.justified_epoch = checkpoint.epoch,
             Event::Crosslinked {
@@ -102,13 +202,23 @@ impl Observer {
                 seen_at_slot,
                 last_block_slot,
                 ..
-            } if self.crosslinks.insert((*shard, *data_root)) => {
+            } => {
+                let Some(recent) = self.recent_crosslinks.get_mut(*shard as usize) else {
+                    return;
+                };
+                if recent.contains(data_root) {
+                    return;
+                }
+                if recent.len() == RECENT_CROSSLINKS {
+                    recent.pop_front();
+                }
+                recent.push_back(*data_root);
                 if let Some(count) = self.crosslinks_per_shard.get_mut(*shard as usize) {
                     *count += 1;
                 }
                 if let Some(last) = last_block_slot {
-                    self.crosslink_delay_slots
-                        .push(seen_at_slot.saturating_sub(*last) as f64);
+                    self.crosslink_delay.0 += seen_at_slot.saturating_sub(*last) as f64;
+                    self.crosslink_delay.1 += 1;
                 }
             }
             Event::ShardBlockImported {
@@ -118,22 +228,24 @@ impl Observer {
                 ..
             } => {
                 for s in sent {
-                    self.receipt_origin
-                        .insert((*shard, s.receipt_index), (s.from, s.nonce));
+                    self.receipts
+                        .origin
+                        .insert((*shard, s.receipt_index), ((s.from, s.nonce), slot));
                 }
                 for id in credited {
-                    self.credit_time_ms.entry(*id).or_insert(now_ms);
+                    self.receipts
+                        .credit_time
+                        .entry(*id)
+                        .or_insert((now_ms, slot));
                 }
             }
             _ => {}
         }
     }
 
-    fn slots_per_epoch(&self) -> u64 {
-        self.spe
-    }
-
-    /// The figures of `slot` that are only known while it runs.
+    /// The figures of `slot` that are only known while it runs; then whatever became final
+    /// is settled.
+    #[allow(clippy::too_many_arguments)]
     pub fn sample_slot<P: Preset>(
         &mut self,
         node: &Node<P>,
@@ -141,6 +253,8 @@ impl Observer {
         online: u64,
         delivered: u64,
         dropped: u64,
+        submitted: &mut BTreeMap<(Address, u64), u64>,
+        checks: &mut Checks,
     ) {
         let status = node.status();
         self.slot_rows.push(SlotRow {
@@ -181,18 +295,29 @@ impl Observer {
                 crosslinked_slot: crosslinks.get(shard as usize).copied().flatten(),
             });
         }
+        // What is final now: beacon slots before the finalized checkpoint, and each shard's
+        // slots before its finalized crosslink's end.
+        let beacon_final = status.finalized.epoch * P::SLOTS_PER_EPOCH;
+        let shard_final: Vec<Slot> = (0..self.shard_count)
+            .map(|s| node.finalized_crosslink_end_slot(s).unwrap_or(0))
+            .collect();
+        self.settle(node, beacon_final, &shard_final, submitted, checks);
+        self.forget_stale(slot, submitted);
     }
 
-    /// Reads the canonical chains at the end of the run into the rows and totals.
-    pub fn finish<P: Preset>(&mut self, node: &Node<P>) {
-        let slot_ms = node.chain_config().slot_duration_ms;
-        let rows = self.slot_rows.len() as u64;
-        let mut beacon_slots = BTreeSet::new();
-        for (slot, root) in node.canonical_blocks() {
-            if slot == 0 {
-                continue;
-            }
-            beacon_slots.insert(slot);
+    /// Reads the observer's canonical chains up to `beacon_until` (beacon slots) and
+    /// `shard_until[s]` (shard `s`), never past the rows sampled so far.
+    fn settle<P: Preset>(
+        &mut self,
+        node: &Node<P>,
+        beacon_until: Slot,
+        shard_until: &[Slot],
+        submitted: &mut BTreeMap<(Address, u64), u64>,
+        checks: &mut Checks,
+    ) {
+        let rows = self.slot_rows.len() as Slot;
+        let beacon_until = beacon_until.min(rows);
+        for (slot, root) in node.canonical_range(self.beacon_settled, beacon_until) {
             if let (Some(row), Some(block)) = (
                 self.slot_rows.get_mut(slot as usize),
                 node.beacon_block(&root),
@@ -201,47 +326,145 @@ impl Observer {
                 row.attestations_included = block.body.attestations.len() as u64;
             }
         }
+        self.beacon_settled = self.beacon_settled.max(beacon_until);
+        // Shard blocks in slot order across shards: a credit is always settled after the
+        // block that sent its receipt (which is in an earlier slot).
+        let mut blocks = Vec::new();
+        for chain in node.shard_chains() {
+            let shard = chain.shard() as usize;
+            let (Some(from), Some(until)) = (
+                self.shard_settled.get(shard).copied(),
+                shard_until.get(shard).map(|u| (*u).min(rows)),
+            ) else {
+                continue;
+            };
+            if until <= from {
+                continue;
+            }
+            let (entries, _) = chain.chain_range(&chain.head_root(), from, until);
+            for entry in entries {
+                if let Some(block) = &entry.block {
+                    blocks.push((entry.slot, shard, block.clone(), entry.outgoing.clone()));
+                }
+            }
+            self.shard_settled[shard] = until;
+        }
+        blocks.sort_by_key(|(slot, shard, _, _)| (*slot, *shard));
+        for (slot, shard, block, outgoing) in blocks {
+            self.settle_shard_block(slot, shard, &block, &outgoing, submitted, checks);
+        }
+    }
+
+    fn settle_shard_block(
+        &mut self,
+        slot: Slot,
+        shard: usize,
+        block: &shard::ShardBlock,
+        outgoing: &[shard::Receipt],
+        submitted: &mut BTreeMap<(Address, u64), u64>,
+        checks: &mut Checks,
+    ) {
+        let txs = block.body.transactions.len() as u64;
+        self.transactions_per_shard[shard] += txs;
+        let index = slot as usize * self.shard_count as usize + shard;
+        if let Some(row) = self.shard_rows.get_mut(index) {
+            row.block = true;
+            row.transactions = txs;
+            row.receipts_sent = outgoing.len() as u64;
+            row.receipts_credited = block.body.incoming_receipts.len() as u64;
+        }
+        if let Some(row) = self.slot_rows.get_mut(slot as usize) {
+            row.transactions += txs;
+            row.shard_blocks += 1;
+            row.cross_shard_sent += outgoing.len() as u64;
+            row.cross_shard_credited += block.body.incoming_receipts.len() as u64;
+        }
+        let r = &mut self.receipts;
+        for receipt in outgoing {
+            let id = (receipt.source_shard, receipt.index);
+            if let Some(sent) = r.sent.get_mut(receipt.source_shard as usize) {
+                sent.insert(receipt.index);
+            }
+            let submitted_ms = r
+                .origin
+                .remove(&id)
+                .and_then(|(origin, _)| submitted.remove(&origin));
+            r.in_flight.insert(
+                id,
+                InFlight {
+                    to: receipt.to,
+                    amount: receipt.amount,
+                    slot,
+                    submitted_ms,
+                },
+            );
+        }
+        for incoming in block.body.incoming_receipts.iter() {
+            let receipt = &incoming.receipt;
+            let id = (receipt.source_shard, receipt.index);
+            let Some(credited) = r.credited.get_mut(receipt.source_shard as usize) else {
+                continue;
+            };
+            if !credited.insert(receipt.index) {
+                checks.violation(format!(
+                    "receipt {id:?} credited twice (the second time on shard {shard} at slot {slot})"
+                ));
+                continue;
+            }
+            match r.in_flight.remove(&id) {
+                Some(sent) if sent.to == receipt.to && sent.amount == receipt.amount => {
+                    let credit = r.credit_time.remove(&id);
+                    if let (Some(submitted), Some((credit_ms, _))) = (sent.submitted_ms, credit) {
+                        r.latency_ms.record(credit_ms.saturating_sub(submitted));
+                    }
+                }
+                Some(_) => checks.violation(format!(
+                    "receipt {id:?} credited with another recipient or amount than sent"
+                )),
+                None => checks.violation(format!(
+                    "receipt {id:?} credited but never sent on the canonical source chain"
+                )),
+            }
+        }
+    }
+
+    /// Forgets records that never became canonical (forks) and transfers never included.
+    fn forget_stale(&mut self, slot: Slot, submitted: &mut BTreeMap<(Address, u64), u64>) {
+        let horizon = slot.saturating_sub(FORGET_AFTER_EPOCHS * self.spe);
+        if horizon == 0 {
+            return;
+        }
+        let r = &mut self.receipts;
+        r.origin.retain(|_, (_, at)| *at >= horizon);
+        r.credit_time.retain(|_, (_, at)| *at >= horizon);
+        let horizon_ms = horizon.saturating_mul(self.slot_ms);
+        submitted.retain(|_, at| *at >= horizon_ms);
+    }
+
+    /// Settles everything the run produced, from the observer's chains as they end.
+    pub fn finish<P: Preset>(
+        &mut self,
+        node: &Node<P>,
+        submitted: &mut BTreeMap<(Address, u64), u64>,
+        checks: &mut Checks,
+    ) {
+        let slot_ms = node.chain_config().slot_duration_ms;
+        let rows = self.slot_rows.len() as u64;
+        let all = vec![rows; self.shard_count as usize];
+        self.settle(node, rows, &all, submitted, checks);
         for row in self.slot_rows.iter_mut() {
             row.time_ms = row.slot * slot_ms;
         }
-        self.missed_beacon_slots = (1..rows).filter(|s| !beacon_slots.contains(s)).count() as u64;
-        let mut shard_slots = 0u64;
-        for chain in node.shard_chains() {
-            let shard = chain.shard();
-            let head = chain.head_root();
-            let (entries, _) = chain.chain_range(&head, 1, Slot::MAX);
-            for entry in entries {
-                let Some(block) = &entry.block else { continue };
-                if entry.slot >= rows {
-                    continue;
-                }
-                shard_slots += 1;
-                let txs = block.body.transactions.len() as u64;
-                self.transactions_per_shard[shard as usize] += txs;
-                for receipt in entry.outgoing.iter() {
-                    self.canonical_sent
-                        .insert((receipt.source_shard, receipt.index), entry.slot);
-                }
-                for incoming in block.body.incoming_receipts.iter() {
-                    self.canonical_credited
-                        .insert((incoming.receipt.source_shard, incoming.receipt.index));
-                }
-                let index = (entry.slot * self.shard_count + shard) as usize;
-                if let Some(row) = self.shard_rows.get_mut(index) {
-                    row.block = true;
-                    row.transactions = txs;
-                    row.receipts_sent = entry.outgoing.len() as u64;
-                    row.receipts_credited = block.body.incoming_receipts.len() as u64;
-                }
-                if let Some(row) = self.slot_rows.get_mut(entry.slot as usize) {
-                    row.transactions += txs;
-                    row.shard_blocks += 1;
-                    row.cross_shard_sent += entry.outgoing.len() as u64;
-                    row.cross_shard_credited += block.body.incoming_receipts.len() as u64;
-                }
-            }
-        }
-        self.missed_shard_slots = rows.saturating_sub(1) * self.shard_count
-            - shard_slots.min(rows.saturating_sub(1) * self.shard_count);
+        self.missed_beacon_slots = self
+            .slot_rows
+            .iter()
+            .skip(1)
+            .filter(|row| !row.beacon_block)
+            .count() as u64;
+        self.missed_shard_slots = self
+            .shard_rows
+            .iter()
+            .filter(|row| row.slot > 0 && !row.block)
+            .count() as u64;
     }
 }

@@ -4,7 +4,6 @@
 use crate::engine::Simulation;
 use crate::report::{RunParams, ShardSlotRow, SlotRow, Summary};
 use crate::scenario::{FaultSpec, Scenario};
-use crate::stats::{mean, percentile};
 use consensus::Preset;
 
 /// What a run produced. `summary.wall_seconds` and the rates per wall second are filled in
@@ -130,24 +129,9 @@ impl<P: Preset> Simulation<P> {
         };
         let transactions: u64 = o.transactions_per_shard.iter().sum();
         // Cross-shard latency: submission to the observer's first import of the credit.
-        let mut latencies = Vec::new();
-        for id in &o.canonical_credited {
-            let Some(credit) = o.credit_time_ms.get(id) else {
-                continue;
-            };
-            let Some(origin) = o.receipt_origin.get(id) else {
-                continue;
-            };
-            if let Some(submitted) = self.workload.submitted_cross.get(origin) {
-                latencies.push(credit.saturating_sub(*submitted) as f64);
-            }
-        }
+        let latency = o.cross_shard_latency_ms();
         let cutoff = self.total_slots.saturating_sub(3 * P::SLOTS_PER_EPOCH);
-        let uncredited_early = o
-            .canonical_sent
-            .iter()
-            .filter(|(id, slot)| **slot < cutoff && !o.canonical_credited.contains(id))
-            .count() as u64;
+        let uncredited_early = o.uncredited_before(cutoff);
         let counters = self.network_counters();
         let summary = Summary {
             seed: self.scenario.seed,
@@ -164,13 +148,13 @@ impl<P: Preset> Simulation<P> {
                 .collect(),
             transactions_included: transactions,
             crosslinks_per_shard: o.crosslinks_per_shard.clone(),
-            crosslink_inclusion_delay_slots_mean: mean(&o.crosslink_delay_slots),
-            finality_latency_slots_mean: mean(&o.finality_latency_slots),
-            cross_shard_sent: o.canonical_sent.len() as u64,
-            cross_shard_credited: o.canonical_credited.len() as u64,
+            crosslink_inclusion_delay_slots_mean: o.crosslink_delay_slots_mean(),
+            finality_latency_slots_mean: o.finality_latency_slots_mean(),
+            cross_shard_sent: o.cross_shard_sent(),
+            cross_shard_credited: o.cross_shard_credited(),
             cross_shard_uncredited_early: uncredited_early,
-            cross_shard_latency_ms_p50: percentile(&latencies, 50.0),
-            cross_shard_latency_ms_p99: percentile(&latencies, 99.0),
+            cross_shard_latency_ms_p50: latency.percentile(50.0).map(|v| v as f64),
+            cross_shard_latency_ms_p99: latency.percentile(99.0).map(|v| v as f64),
             missed_beacon_slots: o.missed_beacon_slots,
             missed_shard_slots: o.missed_shard_slots,
             safety_violations: self.checks.violations().to_vec(),

@@ -1,9 +1,14 @@
 //! One memo of ed25519 verdicts shared by every simulated node.
 //!
-//! Each distinct transaction (keyed by the SHA-256 of all its fields, signature included) is
-//! verified for real the first time any node asks; later askers get the same verdict without
-//! redoing the curve arithmetic. The verdict is identical by construction: this saves wall
-//! time in a process that runs many nodes, and changes nothing they decide.
+//! Each distinct transaction (keyed by all its fields, signature included) is verified for
+//! real the first time any node asks; later askers get the same verdict without redoing the
+//! curve arithmetic. The verdict is identical by construction: this saves wall time in a
+//! process that runs many nodes, and changes nothing they decide.
+//!
+//! The memo is bounded: verdicts live in two generations of at most [`GENERATION`] entries
+//! each; when the newer one is full the older one is dropped. A transaction is asked about
+//! within seconds of its submission (gossip, then block import at every node), so a verdict
+//! that aged out is only ever verified again, never wrong.
 
 use beacon::node::TransactionVerifier;
 use ed25519_dalek::VerifyingKey;
@@ -18,12 +23,32 @@ type TransactionBytes = [u8; 152];
 
 type FixedState = BuildHasherDefault<DefaultHasher>;
 
+/// Verdicts per generation at most (152 bytes each: about 25 MB per generation).
+pub const GENERATION: usize = 1 << 17;
+
+type Verdicts = hashbrown::HashSet<TransactionBytes, FixedState>;
+
 #[derive(Default)]
 struct Memo {
-    /// Transactions verified valid. A fixed-key hasher: the set is never iterated.
-    valid: hashbrown::HashSet<TransactionBytes, FixedState>,
-    /// Decompressed sender keys (`None`: not a valid key).
+    /// Transactions verified valid, newest generation. A fixed-key hasher: never iterated.
+    valid: Verdicts,
+    /// The previous generation.
+    older: Verdicts,
+    /// Decompressed sender keys (`None`: not a valid key). Bounded by the accounts that send.
     keys: BTreeMap<[u8; 32], Option<VerifyingKey>>,
+}
+
+impl Memo {
+    fn is_valid(&self, key: &TransactionBytes) -> bool {
+        self.valid.contains(key) || self.older.contains(key)
+    }
+
+    fn remember(&mut self, key: TransactionBytes) {
+        if self.valid.len() >= GENERATION {
+            self.older = std::mem::take(&mut self.valid);
+        }
+        self.valid.insert(key);
+    }
 }
 
 /// Verdicts of valid transactions seen so far, and decompressed sender keys.
@@ -53,7 +78,7 @@ impl TransactionVerifier for SharedVerifier {
                 return shard::signatures::first_invalid_signature(transactions);
             };
             let unknown: Vec<usize> = (0..transactions.len())
-                .filter(|i| !memo.valid.contains(&keys[*i]))
+                .filter(|i| !memo.is_valid(&keys[*i]))
                 .collect();
             let senders: Vec<Option<VerifyingKey>> = unknown
                 .iter()
@@ -75,7 +100,7 @@ impl TransactionVerifier for SharedVerifier {
         let valid_until = bad.unwrap_or(unknown.len());
         if let Ok(mut memo) = self.memo.lock() {
             for i in &unknown[..valid_until] {
-                memo.valid.insert(keys[*i]);
+                memo.remember(keys[*i]);
             }
         }
         bad.map(|b| unknown[b])

@@ -241,7 +241,7 @@ fn crashed_node_restarts_catches_up_and_attests() {
         node.final_head_slot,
         node.final_finalized_epoch,
         node.attested_slots.len(),
-        node.attested_slots.iter().filter(|s| **s >= restart_slot).count(),
+        node.attested_slots.iter().filter(|s| *s >= restart_slot).count(),
         node.signing_refused,
     );
     let head = node
@@ -252,7 +252,7 @@ fn crashed_node_restarts_catches_up_and_attests() {
         "node {crashed} ends at head {head}, the observer at {observer_head}"
     );
     assert!(
-        node.attested_slots.iter().any(|s| *s > restart_slot),
+        node.attested_slots.iter().any(|s| s > restart_slot),
         "node {crashed} never attested after its restart at slot {restart_slot}: attested {:?}",
         node.attested_slots
     );
@@ -260,7 +260,7 @@ fn crashed_node_restarts_catches_up_and_attests() {
         !node
             .attested_slots
             .iter()
-            .any(|s| (at_slot..restart_slot).contains(s)),
+            .any(|s| (at_slot..restart_slot).contains(&s)),
         "node {crashed} attested while down: {:?}",
         node.attested_slots
     );

@@ -170,6 +170,11 @@ impl<P: Preset> ForkChoice<P> {
         &self.proto
     }
 
+    /// Blocks (with their post-states) the store holds.
+    pub fn block_count(&self) -> usize {
+        self.block_states.len()
+    }
+
     pub fn contains_block(&self, root: &Root) -> bool {
         self.block_states.contains_key(root)
     }

@@ -45,7 +45,12 @@ impl<P: Preset> Node<P> {
             .into());
         }
         if !self.fork_choice.contains_block(&block.parent_root) {
-            if self.blocks.contains_key(&block.parent_root) {
+            let finalized_slot = self.finalized.epoch.saturating_mul(P::SLOTS_PER_EPOCH);
+            // A parent fork choice no longer holds (below finality), or a block no later than
+            // the finalized slot, can never join the canonical chain: not worth fetching.
+            if self.blocks.contains_key(&block.parent_root)
+                || (self.finalized.epoch > 0 && block.slot <= finalized_slot)
+            {
                 return Err(IgnoreReason::ParentBelowFinalized {
                     object: Object::BeaconBlock,
                     parent: block.parent_root,

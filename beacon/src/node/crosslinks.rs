@@ -11,14 +11,24 @@ use consensus::Crosslink;
 use shard::receipt::outgoing_receipt_branches;
 use shard::receipt_proof::assemble_receipt_proof;
 use shard::types::compute_home_shard;
-use shard::{CrosslinkOracle, IncomingReceipt, ShardCrosslinkData, ShardState};
+use shard::{CrosslinkOracle, IncomingReceipt, ShardBlockHeader, ShardCrosslinkData, ShardState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// A receipt a destination shard may claim: where its proof comes from.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// What a receipt's proof is built from on its source side: the block's header and its
+/// outgoing receipts (kept here, so a claim outlives the source chain's pruned blocks).
+#[derive(Debug)]
+struct ClaimSource {
+    header: ShardBlockHeader,
+    outgoing: Arc<Vec<shard::Receipt>>,
+}
+
+/// A receipt a destination shard may claim, with everything its proof needs.
+#[derive(Clone, Debug)]
 struct Claim {
     data_root: Root,
+    data: Arc<ShardCrosslinkData>,
+    source: Arc<ClaimSource>,
     block_position: usize,
     receipt_position: usize,
 }
@@ -118,16 +128,26 @@ impl CrosslinkBook {
         let Some(data) = self.data.get(data_root).cloned() else {
             return false;
         };
-        for (block_position, block_root) in data.block_roots.iter().enumerate() {
-            let Some(entry) = source.entry(block_root) else {
+        let mut sources = Vec::with_capacity(data.block_roots.len());
+        for block_root in data.block_roots.iter() {
+            let Some(header) = source.entry(block_root).and_then(|e| e.header.clone()) else {
                 return false;
             };
-            for (receipt_position, receipt) in entry.outgoing.iter().enumerate() {
+            let outgoing = source
+                .entry(block_root)
+                .map(|e| e.outgoing.clone())
+                .unwrap_or_default();
+            sources.push(Arc::new(ClaimSource { header, outgoing }));
+        }
+        for (block_position, claim_source) in sources.into_iter().enumerate() {
+            for (receipt_position, receipt) in claim_source.outgoing.iter().enumerate() {
                 let destination = compute_home_shard(&receipt.to, active_shard_count);
                 self.claimable.entry(destination).or_default().insert(
                     (receipt.source_shard, receipt.index, *data_root),
                     Claim {
                         data_root: *data_root,
+                        data: data.clone(),
+                        source: claim_source.clone(),
                         block_position,
                         receipt_position,
                     },
@@ -136,6 +156,26 @@ impl CrosslinkBook {
         }
         self.indexed.insert((shard, *data_root));
         true
+    }
+
+    /// Forgets the data, tips and index of crosslinks over blocks before `floor_slot`, except
+    /// those in `named` (a head state still records them). Claims keep what their proofs need.
+    pub fn prune_below(&mut self, floor_slot: Slot, named: &BTreeSet<Root>) {
+        self.data
+            .retain(|root, data| data.end_slot >= floor_slot || named.contains(root));
+        let data = &self.data;
+        self.tips.retain(|root, _| data.contains_key(root));
+        self.indexed.retain(|(_, root)| data.contains_key(root));
+    }
+
+    /// Crosslink data held.
+    pub fn data_count(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Receipts waiting to be claimed, on every shard.
+    pub fn claimable_total(&self) -> usize {
+        self.claimable.values().map(BTreeMap::len).sum()
     }
 
     /// How many receipts wait for `destination`.
@@ -156,7 +196,6 @@ impl CrosslinkBook {
     pub fn claims_for(
         &self,
         destination: Shard,
-        chains: &[ShardChain],
         accepts: &dyn CrosslinkOracle,
         max: usize,
     ) -> Vec<IncomingReceipt> {
@@ -164,9 +203,9 @@ impl CrosslinkBook {
             return Vec::new();
         };
         // Group the chosen claims by source block so each block's receipt tree is built once.
-        let mut chosen: BTreeMap<(Shard, Root, usize), Vec<(u64, usize)>> = BTreeMap::new();
+        let mut chosen: BTreeMap<(Shard, Root, usize), Vec<&Claim>> = BTreeMap::new();
         let mut count = 0;
-        let mut taken: std::collections::BTreeSet<(Shard, u64)> = Default::default();
+        let mut taken: BTreeSet<(Shard, u64)> = BTreeSet::new();
         for ((source, index, _), claim) in claims.iter() {
             if count >= max {
                 break;
@@ -179,42 +218,31 @@ impl CrosslinkBook {
             chosen
                 .entry((*source, claim.data_root, claim.block_position))
                 .or_default()
-                .push((*index, claim.receipt_position));
+                .push(claim);
             count += 1;
         }
         let mut out = Vec::with_capacity(count);
-        for ((source, data_root, block_position), receipts) in chosen {
-            let Some(data) = self.data.get(&data_root) else {
+        for ((_, data_root, block_position), claims) in chosen {
+            let Some(first) = claims.first().copied() else {
                 continue;
             };
-            let Some(chain) = chains.get(source as usize) else {
+            let Some(block_branch) = first.data.block_root_branch(block_position) else {
                 continue;
             };
-            let Some(block_root) = data.block_roots.get(block_position) else {
-                continue;
-            };
-            let Some(entry) = chain.entry(block_root) else {
-                continue;
-            };
-            let Some(header) = entry.header.as_ref() else {
-                continue;
-            };
-            let Some(block_branch) = data.block_root_branch(block_position) else {
-                continue;
-            };
-            let branches = outgoing_receipt_branches(&entry.outgoing);
-            for (_, receipt_position) in receipts {
+            let outgoing = &first.source.outgoing;
+            let branches = outgoing_receipt_branches(outgoing);
+            for claim in claims {
                 let (Some(receipt), Some(branch)) = (
-                    entry.outgoing.get(receipt_position),
-                    branches.get(receipt_position),
+                    outgoing.get(claim.receipt_position),
+                    branches.get(claim.receipt_position),
                 ) else {
                     continue;
                 };
                 if let Some(incoming) = assemble_receipt_proof(
                     receipt.clone(),
-                    receipt_position,
+                    claim.receipt_position,
                     branch.clone(),
-                    header,
+                    &first.source.header,
                     block_position,
                     block_branch.clone(),
                     data_root,

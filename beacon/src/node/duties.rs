@@ -76,6 +76,7 @@ impl<P: Preset> Node<P> {
     /// Once per epoch: a status round with every peer (catches what gossip lost) and a
     /// durable flush of the store.
     fn on_epoch_start(&mut self) {
+        self.prune_settled();
         let _ = self.store.flush();
         let peers: Vec<_> = self.peers.keys().copied().collect();
         for peer in peers {
@@ -271,12 +272,9 @@ impl<P: Preset> Node<P> {
             state: beacon_state,
             finalized: &self.crosslinks,
         };
-        let mut receipts = self.crosslinks.claims_for(
-            shard,
-            &self.shards,
-            &oracle,
-            self.config.max_receipts_per_block,
-        );
+        let mut receipts =
+            self.crosslinks
+                .claims_for(shard, &oracle, self.config.max_receipts_per_block);
         let mut context = ExecutionContext::new(false, &oracle);
         context.limits = BlockLimits::from_config(&self.chain);
         let chain = &mut self.shards[shard as usize];

@@ -40,6 +40,7 @@ pub mod io;
 mod lookups;
 pub mod op_pool;
 mod oracle;
+mod prune;
 mod replay;
 pub mod shard_chain;
 mod shard_heads;
@@ -54,6 +55,7 @@ pub use config::{
 };
 pub use errors::NodeError;
 pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId};
+pub use prune::Retained;
 pub use summary::{NodeSummary, ShardSummary};
 pub use verdict::{IgnoreReason, RejectReason, Verdict};
 
@@ -147,6 +149,10 @@ pub struct Node<P: Preset> {
     pending_shard_blocks: BTreeMap<Root, Vec<Arc<ShardBlock>>>,
     /// Gossip blocks that arrived a little before their slot.
     early: early::EarlyBlocks,
+    /// What finality allowed at the last epoch start, pruned at the next.
+    prune_next: Option<prune::PrunePoint>,
+    /// Canonical blocks (after genesis) already pruned from `canonical`.
+    pruned_canonical_blocks: u64,
     crosslinks: CrosslinkBook,
     op_pool: OpPool,
     store: Store,
@@ -220,6 +226,8 @@ impl<P: Preset> Node<P> {
             shards,
             pending_shard_blocks: BTreeMap::new(),
             early: early::EarlyBlocks::default(),
+            prune_next: None,
+            pruned_canonical_blocks: 0,
             seen_shard_blocks: Default::default(),
             missing_crosslinks: Default::default(),
             shard_anchors: vec![
@@ -328,6 +336,26 @@ impl<P: Preset> Node<P> {
     /// The canonical beacon chain: `(slot, root)` of each block, oldest first.
     pub fn canonical_blocks(&self) -> Vec<(Slot, Root)> {
         self.canonical.iter().map(|(s, r)| (*s, *r)).collect()
+    }
+
+    /// The canonical chain's blocks with `start <= slot < end`, oldest first (only what is
+    /// still in memory: finality lets older blocks go, see `prune`).
+    pub fn canonical_range(&self, start: Slot, end: Slot) -> Vec<(Slot, Root)> {
+        if start >= end {
+            return Vec::new();
+        }
+        self.canonical
+            .range(start..end)
+            .map(|(s, r)| (*s, *r))
+            .collect()
+    }
+
+    /// The first slot after the blocks `shard`'s finalized crosslink covers (its end epoch's
+    /// start): the shard's canonical chain before it is final.
+    pub fn finalized_crosslink_end_slot(&self, shard: Shard) -> Option<Slot> {
+        let state = self.finalized_state()?;
+        let crosslink = state.current_crosslinks.get(shard as usize)?;
+        crosslink.end_epoch.checked_mul(P::SLOTS_PER_EPOCH)
     }
 
     pub fn beacon_block(&self, root: &Root) -> Option<&BeaconBlock> {

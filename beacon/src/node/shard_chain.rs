@@ -29,6 +29,12 @@ pub struct ShardEntry {
     state: Option<ShardState>,
 }
 
+/// How far behind the head (in slots) post-states are kept; older ones are rebuilt by replay
+/// from the nearest kept one (the fork-choice anchor's, or the chain's oldest block's). A
+/// block almost always builds on the head, so this covers short forks without copies of the
+/// state for every recent block.
+pub const RECENT_STATE_SLOTS: u64 = 4;
+
 /// The genesis entry's root: the `parent_root` of a shard's first block.
 pub const GENESIS_PARENT: Root = Root::zero();
 
@@ -36,6 +42,9 @@ pub const GENESIS_PARENT: Root = Root::zero();
 #[derive(Clone, Debug)]
 pub struct ShardChain {
     shard: Shard,
+    /// The oldest entry kept (genesis, until finality lets older blocks go; see
+    /// [`ShardChain::prune_to`]). It always holds its post-state.
+    root: Root,
     entries: BTreeMap<Root, ShardEntry>,
     children: BTreeMap<Root, Vec<Root>>,
     head: Root,
@@ -68,6 +77,7 @@ impl ShardChain {
         );
         Self {
             shard,
+            root: GENESIS_PARENT,
             entries,
             children: BTreeMap::new(),
             head: GENESIS_PARENT,
@@ -87,6 +97,11 @@ impl ShardChain {
 
     pub fn head_root(&self) -> Root {
         self.head
+    }
+
+    /// The oldest entry kept: where a fork choice without a known anchor starts.
+    pub fn root(&self) -> Root {
+        self.root
     }
 
     pub fn contains(&self, root: &Root) -> bool {
@@ -215,7 +230,7 @@ impl ShardChain {
         let anchor = if self.entries.contains_key(&anchor) {
             anchor
         } else {
-            GENESIS_PARENT
+            self.root
         };
         let mut best = (0u64, anchor);
         let mut stack = vec![(anchor, 0u64)];
@@ -258,16 +273,18 @@ impl ShardChain {
         let mut last = None;
         let mut at = *tip;
         while let Some(entry) = self.entries.get(&at) {
-            if entry.slot < end || entry.root == GENESIS_PARENT {
+            // The genesis entry is no block; the oldest kept entry ends the walk.
+            let genesis = entry.block.is_none();
+            if entry.slot < end || genesis {
                 if last.is_none() {
                     last = Some(entry);
                 }
-                if entry.slot < start || entry.root == GENESIS_PARENT {
+                if entry.slot < start || genesis {
                     break;
                 }
                 blocks.push(entry);
             }
-            if entry.root == GENESIS_PARENT {
+            if entry.root == self.root {
                 break;
             }
             at = entry.parent;
@@ -313,7 +330,7 @@ impl ShardChain {
             .copied()
             .collect();
         for (slot, root) in old {
-            if root == head || root == GENESIS_PARENT || keep.contains(&root) {
+            if root == head || root == self.root || keep.contains(&root) {
                 continue;
             }
             if let Some(entry) = self.entries.get_mut(&root) {
@@ -321,6 +338,58 @@ impl ShardChain {
             }
             self.stateful.remove(&(slot, root));
         }
+    }
+
+    /// Makes `new_root` the oldest entry kept: every entry that does not descend from it (its
+    /// ancestors, and forks that left the chain before it) is forgotten, and its post-state
+    /// is kept (rebuilt first if it was dropped). Returns how many entries were forgotten, or
+    /// `None` (nothing done) if `new_root` is unknown or its state cannot be rebuilt.
+    pub fn prune_to(&mut self, new_root: Root) -> Option<usize> {
+        if new_root == self.root {
+            return Some(0);
+        }
+        let state = match self.entries.get(&new_root)?.state.clone() {
+            Some(state) => state,
+            None => self.state_of(&new_root)?,
+        };
+        let mut keep: BTreeSet<Root> = BTreeSet::new();
+        let mut stack = vec![new_root];
+        while let Some(root) = stack.pop() {
+            if keep.insert(root) {
+                if let Some(children) = self.children.get(&root) {
+                    stack.extend(children.iter().copied());
+                }
+            }
+        }
+        let before = self.entries.len();
+        self.entries.retain(|root, _| keep.contains(root));
+        self.children.retain(|parent, _| keep.contains(parent));
+        self.stateful.retain(|(_, root)| keep.contains(root));
+        if let Some(entry) = self.entries.get_mut(&new_root) {
+            if entry.state.is_none() {
+                self.stateful.insert((entry.slot, new_root));
+            }
+            entry.state = Some(state);
+        }
+        self.root = new_root;
+        if !keep.contains(&self.head) {
+            self.head = new_root;
+        }
+        Some(before - self.entries.len())
+    }
+
+    /// Entries that hold a post-state.
+    pub fn stateful_count(&self) -> usize {
+        self.entries.values().filter(|e| e.state.is_some()).count()
+    }
+
+    /// Transactions inside the blocks held.
+    pub fn transactions_held(&self) -> usize {
+        self.entries
+            .values()
+            .filter_map(|e| e.block.as_ref())
+            .map(|b| b.body.transactions.len())
+            .sum()
     }
 
     /// The entries with a block, in slot order (for metrics and tests).

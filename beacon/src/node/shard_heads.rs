@@ -3,7 +3,7 @@
 //! attest to or sync from.
 
 use super::head::beacon_block_is_canonical;
-use super::shard_chain::GENESIS_PARENT;
+use super::shard_chain::RECENT_STATE_SLOTS;
 use super::Node;
 use consensus::primitives::{Root, Shard, Slot};
 use consensus::Preset;
@@ -18,7 +18,7 @@ impl<P: Preset> Node<P> {
         let chain = &mut self.shards[shard as usize];
         if chain.update_head(anchor, &is_canonical) {
             chain.prune_mempool();
-            chain.prune_states(2 * P::SLOTS_PER_EPOCH, &[anchor]);
+            chain.prune_states(RECENT_STATE_SLOTS, &[anchor]);
         }
     }
 
@@ -26,16 +26,16 @@ impl<P: Preset> Node<P> {
     /// leaves the chain at (its previous crosslink's if the current one's data is not known
     /// here yet), or genesis.
     pub(super) fn shard_anchor(&self, shard: Shard) -> Root {
-        let Some(state) = self.fork_choice.block_state(&self.head) else {
-            return GENESIS_PARENT;
-        };
         let chain = &self.shards[shard as usize];
+        let Some(state) = self.fork_choice.block_state(&self.head) else {
+            return chain.root();
+        };
         [&state.current_crosslinks, &state.previous_crosslinks]
             .into_iter()
             .filter_map(|crosslinks| crosslinks.get(shard as usize))
             .filter_map(|c| self.crosslinks.tip(&c.data_root))
             .find(|tip| chain.contains(tip))
-            .unwrap_or(GENESIS_PARENT)
+            .unwrap_or_else(|| chain.root())
     }
 
     /// Whether this node can attest to `shard`'s next crosslink: it knows where the current

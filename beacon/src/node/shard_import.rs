@@ -5,7 +5,7 @@
 use super::errors::{LookupError, Object, ProposerLookupError, ShardBlockRejection};
 use super::io::{CrossShardSent, Event};
 use super::oracle::Oracle;
-use super::shard_chain::GENESIS_PARENT;
+use super::shard_chain::RECENT_STATE_SLOTS;
 use super::verdict::{IgnoreReason, Refusal};
 use super::{Node, MAX_PENDING};
 use consensus::bls::Crypto;
@@ -187,7 +187,7 @@ impl<P: Preset> Node<P> {
             .shard_anchors
             .get(shard as usize)
             .copied()
-            .unwrap_or(GENESIS_PARENT);
+            .unwrap_or_else(|| self.shards[shard as usize].root());
         let senders: Vec<shard::Address> = if extends_head {
             block.body.transactions.iter().map(|tx| tx.from).collect()
         } else {
@@ -200,7 +200,7 @@ impl<P: Preset> Node<P> {
             // block's senders have new nonces.
             chain.set_head(root);
             chain.prune_mempool_senders(&senders);
-            chain.prune_states(2 * P::SLOTS_PER_EPOCH, &[anchor]);
+            chain.prune_states(RECENT_STATE_SLOTS, &[anchor]);
         } else {
             self.update_shard_head(shard);
         }

@@ -6,6 +6,9 @@ use super::Node;
 use consensus::primitives::{Epoch, Root, Shard, Slot};
 use consensus::{Checkpoint, Preset};
 
+/// Finalized epochs before the latest whose checkpoint roots a summary repeats.
+pub const RECENT_CHECKPOINTS: u64 = 16;
+
 /// One shard chain as the node sees it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ShardSummary {
@@ -30,8 +33,9 @@ pub struct NodeSummary {
     /// Blocks on the canonical beacon chain (genesis not counted).
     pub canonical_blocks: u64,
     pub shards: Vec<ShardSummary>,
-    /// The canonical chain's checkpoint root of every epoch up to the finalized one: two nodes
-    /// that finalized conflicting checkpoints disagree on one of these.
+    /// The canonical chain's checkpoint root of the recent finalized epochs (the last
+    /// [`RECENT_CHECKPOINTS`] and the finalized one): two nodes that finalized conflicting
+    /// checkpoints disagree on one of these (a watcher that polls keeps the older ones).
     pub finalized_checkpoints: Vec<(Epoch, Root)>,
 }
 
@@ -74,9 +78,11 @@ impl<P: Preset> Node<P> {
             justified: self.justified.clone(),
             finalized: self.finalized.clone(),
             peers: self.peers.len(),
-            canonical_blocks: self.canonical.range(1..).count() as u64,
+            canonical_blocks: self.canonical.range(1..).count() as u64
+                + self.pruned_canonical_blocks,
             shards,
-            finalized_checkpoints: (0..=self.finalized.epoch)
+            finalized_checkpoints: (self.finalized.epoch.saturating_sub(RECENT_CHECKPOINTS)
+                ..=self.finalized.epoch)
                 .filter_map(|epoch| Some((epoch, self.checkpoint_root(epoch)?)))
                 .collect(),
         }
