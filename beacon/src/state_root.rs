@@ -9,7 +9,9 @@
 
 use consensus::chunked_roots::RootVector;
 use consensus::containers::registry_root;
-use consensus::hash::{hash_pair, merkleize_in_place, mix_in_length, tree_depth};
+use consensus::hash::{
+    hash_pair, merkleize_in_place, mix_in_length, packed_u64_root, tree_depth, u64_list_root,
+};
 use consensus::primitives::Root;
 use consensus::sszx::hash_tree_root;
 use consensus::{BeaconState, Preset};
@@ -19,26 +21,6 @@ use consensus::{BeaconState, Preset};
 fn roots_root(roots: &[Root], limit: usize) -> Root {
     let mut layer: Vec<[u8; 32]> = roots.iter().map(|r| r.0).collect();
     merkleize_in_place(&mut layer, tree_depth(limit))
-}
-
-/// The data root of `values` packed four per chunk, under a limit of `limit` values.
-pub(crate) fn packed_u64_root(values: &[u64], limit: usize) -> Root {
-    let mut layer: Vec<[u8; 32]> = values
-        .chunks(4)
-        .map(|four| {
-            let mut chunk = [0u8; 32];
-            for (i, v) in four.iter().enumerate() {
-                chunk[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
-            }
-            chunk
-        })
-        .collect();
-    merkleize_in_place(&mut layer, tree_depth(limit.div_ceil(4)))
-}
-
-/// `hash_tree_root(List[uint64, limit](values))`.
-pub(crate) fn u64_list_root(values: &[u64], limit: usize) -> Root {
-    mix_in_length(&packed_u64_root(values, limit), values.len() as u64)
 }
 
 /// `hash_tree_root(List[T, limit](items))` for composite `T`, from the items' roots.

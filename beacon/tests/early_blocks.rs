@@ -32,6 +32,7 @@ fn node(validators: std::ops::Range<u64>) -> Node<Minimal> {
         transaction_verifier: Arc::new(FakeTransactionVerifier::fake_for_simulation()),
         seed: 0,
         max_receipts_per_block: 16,
+        history_epochs: Some(1),
     };
     let store = Store::open_sim(&SimDisk::new()).expect("store");
     Node::open(config, store, 0).expect("node")

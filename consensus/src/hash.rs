@@ -152,6 +152,26 @@ pub fn mix_in_length(root: &Root, length: u64) -> Root {
     Root::new(hash_pair(&root.0, &len))
 }
 
+/// The data root of `values` packed four per chunk, under a limit of `limit` values.
+pub fn packed_u64_root(values: &[u64], limit: usize) -> Root {
+    let mut layer: Vec<[u8; 32]> = values
+        .chunks(4)
+        .map(|four| {
+            let mut chunk = [0u8; 32];
+            for (i, v) in four.iter().enumerate() {
+                chunk[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+            }
+            chunk
+        })
+        .collect();
+    merkleize_in_place(&mut layer, tree_depth(limit.div_ceil(4)))
+}
+
+/// `hash_tree_root(List[uint64, limit](values))`.
+pub fn u64_list_root(values: &[u64], limit: usize) -> Root {
+    mix_in_length(&packed_u64_root(values, limit), values.len() as u64)
+}
+
 /// The root of a container whose field roots are `fields` (one leaf per field).
 pub fn merkleize_fields(fields: &[Root]) -> Root {
     let chunks: Vec<[u8; 32]> = fields.iter().map(|r| r.0).collect();

@@ -7,7 +7,7 @@ use crate::receipt_proof::{
     verify_receipt_proof, CrosslinkOracle, IncomingReceipt, NoCrosslinks, ReceiptError,
 };
 use crate::signatures::{verify_transaction_signatures, SignatureBatchError};
-use crate::state::{ShardState, StateError};
+use crate::state::{ReceiptOrder, ShardState, StateError};
 use crate::transaction::Transaction;
 use crate::types::compute_home_shard;
 use crate::validity::{check_transaction, TransactionError};
@@ -243,7 +243,7 @@ fn process_transaction_inner(
             None => state.credit(&tx.to, tx.amount)?,
         }
     } else {
-        let index = state.take_receipt_index()?;
+        let index = state.take_receipt_index(compute_home_shard(&tx.to, asc))?;
         outgoing.push(Receipt {
             source_shard: shard,
             index,
@@ -260,7 +260,9 @@ fn receipt_failure(position: usize, error: ReceiptError) -> BlockError {
 }
 
 /// `process_incoming_receipt`: the receipt pays an account of this shard, its proof reaches a
-/// recorded crosslink, it was not credited before; then credit `to` and record it.
+/// recorded crosslink, and it is the next receipt from its source shard to credit (receipts of
+/// a (source, destination) pair are numbered from 0 and credited in that order, so one credited
+/// before is refused); then credit `to` and count it.
 /// `position` is the receipt's place in the block, for the error.
 pub fn process_incoming_receipt(
     state: &mut ShardState,
@@ -283,14 +285,21 @@ pub fn process_incoming_receipt(
         ));
     }
     verify_receipt_proof(incoming, crosslinks).map_err(|e| receipt_failure(position, e))?;
-    if !state.record_credited_receipt(receipt.source_shard, receipt.index)? {
-        return Err(receipt_failure(
-            position,
-            ReceiptError::AlreadyCredited {
-                source_shard: receipt.source_shard,
-                index: receipt.index,
+    if let Err(order) = state.credit_receipt_index(receipt.source_shard, receipt.index)? {
+        let (source_shard, index) = (receipt.source_shard, receipt.index);
+        let error = match order {
+            ReceiptOrder::AlreadyCredited { expected } => ReceiptError::AlreadyCredited {
+                source_shard,
+                index,
+                expected,
             },
-        ));
+            ReceiptOrder::Gap { expected } => ReceiptError::OutOfOrder {
+                source_shard,
+                index,
+                expected,
+            },
+        };
+        return Err(receipt_failure(position, error));
     }
     state.credit(&receipt.to, receipt.amount)?;
     state.add_receipt_credited(receipt.amount)?;

@@ -47,6 +47,7 @@ pub mod produce;
 pub mod receipt;
 pub mod receipt_proof;
 pub mod signatures;
+pub mod snapshot;
 pub mod state;
 pub mod transaction;
 pub mod types;

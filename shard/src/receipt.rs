@@ -13,7 +13,9 @@ use ssz_rs::prelude::*;
 )]
 pub struct Receipt {
     pub source_shard: Shard,
-    /// Position of this receipt among every receipt its source shard has emitted.
+    /// Position of this receipt among the receipts its source shard has emitted to the same
+    /// destination shard (`compute_home_shard(to)`): numbered from 0 per pair and credited
+    /// in that order.
     pub index: u64,
     pub to: Address,
     pub amount: Amount,

@@ -94,8 +94,18 @@ pub enum ReceiptError {
         source_shard: Shard,
         data_root: Root,
     },
-    #[error("process_incoming_receipt: receipt ({source_shard}, {index}) was already credited")]
-    AlreadyCredited { source_shard: Shard, index: u64 },
+    #[error("process_incoming_receipt: receipt ({source_shard}, {index}) was already credited (next expected {expected})")]
+    AlreadyCredited {
+        source_shard: Shard,
+        index: u64,
+        expected: u64,
+    },
+    #[error("process_incoming_receipt: receipt ({source_shard}, {index}) comes before receipt {expected} from that shard is credited")]
+    OutOfOrder {
+        source_shard: Shard,
+        index: u64,
+        expected: u64,
+    },
 }
 
 /// `verify_receipt_proof(incoming, oracle)`: the whole chain up to a recorded crosslink.

@@ -6,25 +6,24 @@
 //! address -> index map finds them. The accounts root is the SSZ root of
 //! `List[AccountLeaf, 2^32]` over that list, kept in an [`IncrementalTree`]: a block re-hashes
 //! only the leaves it touched (once each, however many times they were touched) and their paths.
-//! Credited receipts are an append-only log `List[Vector[uint64, 2], 2^40]` of
-//! `(source_shard, index)` (one packed chunk each) in the same kind of tree, with a `BTreeSet`
-//! beside it for the lookups. The state root is the SSZ root of the container
-//! `{ shard, slot, accounts_root, credited_receipts_root, next_receipt_index, burned_fees,
-//! receipts_sent_amount, receipts_credited_amount }` (all `uint64` but the two list roots).
+//! Receipts are numbered per (source shard, destination shard) pair, and credited in that
+//! order: the state keeps, per other shard, the next index it will give a receipt to that shard
+//! (`outgoing_counts`) and the next index it will credit from that shard (`incoming_counts`).
+//! So "credited already" is `index < incoming_counts[source]`, and the receipt bookkeeping is a
+//! fixed `2 × active_shard_count` counters, whatever the history. The state root is the SSZ
+//! root of the container `{ shard, slot, accounts_root, outgoing_counts_root,
+//! incoming_counts_root, burned_fees, receipts_sent_amount, receipts_credited_amount }` (the
+//! counts are `List[uint64, MAX_SHARDS]`, the rest `uint64` but the accounts root).
 //!
 //! Every change made while a block executes is journaled, so a block that fails at any point
 //! leaves the state exactly as it was ([`ShardState::rollback`]).
 
 use crate::account::{account_leaf, Account};
 use crate::merkle_tree::IncrementalTree;
-use crate::types::{
-    compute_home_shard, u64_chunk, Address, Amount, ACCOUNTS_TREE_DEPTH,
-    CREDITED_RECEIPTS_TREE_DEPTH,
-};
-use consensus::hash::{merkleize_fields, mix_in_length};
+use crate::types::{compute_home_shard, u64_chunk, Address, Amount, ACCOUNTS_TREE_DEPTH};
+use consensus::hash::{merkleize_fields, mix_in_length, u64_list_root};
 use consensus::primitives::{Root, Shard, Slot};
 use ed25519_dalek::VerifyingKey;
-use std::collections::BTreeSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::{Arc, OnceLock};
 
@@ -49,8 +48,10 @@ pub enum StateError {
     },
     #[error("create_account: the accounts list is full (2^32 accounts)")]
     TooManyAccounts,
-    #[error("credited receipts log is full")]
-    TooManyCreditedReceipts,
+    #[error("shard {shard} is not below the active shard count")]
+    UnknownShard { shard: Shard },
+    #[error("snapshot: receipt counters of length {got} for {shards} shards")]
+    CountsLength { got: usize, shards: usize },
     #[error("counter `{counter}` would overflow")]
     CounterOverflow { counter: &'static str },
     #[error("genesis: account {address} is listed twice")]
@@ -71,7 +72,8 @@ struct Journal {
     active: bool,
     writes: Vec<(u32, Account)>,
     accounts_len: usize,
-    credited_len: usize,
+    outgoing_counts: Vec<u64>,
+    incoming_counts: Vec<u64>,
     scalars: Scalars,
 }
 
@@ -80,7 +82,6 @@ struct Journal {
 struct Scalars {
     slot: Slot,
     latest_block_root: Root,
-    next_receipt_index: u64,
     burned_fees: Amount,
     receipts_sent_amount: Amount,
     receipts_credited_amount: Amount,
@@ -100,26 +101,24 @@ pub struct ShardState {
     index: AddressIndex,
     account_tree: IncrementalTree,
     dirty_accounts: Vec<u32>,
-    credited: BTreeSet<(Shard, u64)>,
-    credited_tree: IncrementalTree,
+    /// Per destination shard: the index the next receipt to it gets.
+    outgoing_counts: Vec<u64>,
+    /// Per source shard: the index of the next receipt from it to credit.
+    incoming_counts: Vec<u64>,
     scalars: Scalars,
     journal: Journal,
 }
 
-/// The packed chunk of a credited receipt id: `le64(source_shard) ‖ le64(index) ‖ 0^16`.
-fn receipt_id_chunk(source_shard: Shard, index: u64) -> [u8; 32] {
-    let mut chunk = [0u8; 32];
-    chunk[..8].copy_from_slice(&source_shard.to_le_bytes());
-    chunk[8..16].copy_from_slice(&index.to_le_bytes());
-    chunk
-}
+/// Shards the receipt counters can name at most (the largest `SHARD_COUNT`).
+pub const MAX_SHARDS: usize = 1024;
 
-fn receipt_id_of_chunk(chunk: &[u8; 32]) -> (Shard, u64) {
-    let mut shard = [0u8; 8];
-    let mut index = [0u8; 8];
-    shard.copy_from_slice(&chunk[..8]);
-    index.copy_from_slice(&chunk[8..16]);
-    (u64::from_le_bytes(shard), u64::from_le_bytes(index))
+/// Why a receipt cannot be credited now: receipts from a source are credited in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptOrder {
+    /// Its index is below the next one expected: it was credited already.
+    AlreadyCredited { expected: u64 },
+    /// Its index is above the next one expected: an earlier receipt comes first.
+    Gap { expected: u64 },
 }
 
 impl ShardState {
@@ -133,8 +132,8 @@ impl ShardState {
             index: AddressIndex::new(),
             account_tree: IncrementalTree::new(ACCOUNTS_TREE_DEPTH),
             dirty_accounts: Vec::new(),
-            credited: BTreeSet::new(),
-            credited_tree: IncrementalTree::new(CREDITED_RECEIPTS_TREE_DEPTH),
+            outgoing_counts: vec![0; active_shard_count as usize],
+            incoming_counts: vec![0; active_shard_count as usize],
             scalars: Scalars::default(),
             journal: Journal::default(),
         }
@@ -159,8 +158,30 @@ impl ShardState {
         self.scalars.latest_block_root
     }
 
-    pub fn next_receipt_index(&self) -> u64 {
-        self.scalars.next_receipt_index
+    /// The index the next receipt to `destination` will get.
+    pub fn next_outgoing_index(&self, destination: Shard) -> u64 {
+        self.outgoing_counts
+            .get(destination as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The index of the next receipt from `source` this shard will credit.
+    pub fn next_incoming_index(&self, source: Shard) -> u64 {
+        self.incoming_counts
+            .get(source as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Receipts emitted, per destination shard.
+    pub fn outgoing_counts(&self) -> &[u64] {
+        &self.outgoing_counts
+    }
+
+    /// Receipts credited, per source shard.
+    pub fn incoming_counts(&self) -> &[u64] {
+        &self.incoming_counts
     }
 
     pub fn burned_fees(&self) -> Amount {
@@ -246,13 +267,14 @@ impl ShardState {
         }
     }
 
-    /// Whether `(source_shard, index)` has been credited.
+    /// Whether receipt `index` from `source_shard` to this shard has been credited.
     pub fn is_receipt_credited(&self, source_shard: Shard, index: u64) -> bool {
-        self.credited.contains(&(source_shard, index))
+        index < self.next_incoming_index(source_shard)
     }
 
-    pub fn credited_receipt_count(&self) -> usize {
-        self.credited.len()
+    /// Receipts credited, from every shard.
+    pub fn credited_receipt_count(&self) -> u64 {
+        self.incoming_counts.iter().sum()
     }
 
     // ----- mutation (journaled while a block executes) -----
@@ -262,7 +284,12 @@ impl ShardState {
         self.journal.active = true;
         self.journal.writes.clear();
         self.journal.accounts_len = self.accounts.len();
-        self.journal.credited_len = self.credited_tree.len();
+        self.journal
+            .outgoing_counts
+            .clone_from(&self.outgoing_counts);
+        self.journal
+            .incoming_counts
+            .clone_from(&self.incoming_counts);
         self.journal.scalars = self.scalars;
     }
 
@@ -299,17 +326,10 @@ impl ShardState {
         }
         self.account_tree.truncate(accounts_len);
         self.dirty_accounts.retain(|i| (*i as usize) < accounts_len);
-        let credited_len = self.journal.credited_len;
-        let undone: Vec<[u8; 32]> = self
-            .credited_tree
-            .leaves()
-            .get(credited_len..)
-            .map(<[[u8; 32]]>::to_vec)
-            .unwrap_or_default();
-        for chunk in &undone {
-            self.credited.remove(&receipt_id_of_chunk(chunk));
-        }
-        self.credited_tree.truncate(credited_len);
+        self.outgoing_counts
+            .clone_from(&self.journal.outgoing_counts);
+        self.incoming_counts
+            .clone_from(&self.journal.incoming_counts);
         self.scalars = self.journal.scalars;
         self.journal.writes = writes;
         self.journal.writes.clear();
@@ -382,32 +402,39 @@ impl ShardState {
         self.write_account(index, account);
     }
 
-    /// Records `(source_shard, index)` as credited; false if it already was.
-    pub(crate) fn record_credited_receipt(
+    /// Credits receipt `index` from `source_shard`: it must be the next one expected.
+    pub(crate) fn credit_receipt_index(
         &mut self,
         source_shard: Shard,
         index: u64,
-    ) -> Result<bool, StateError> {
-        if self.credited.contains(&(source_shard, index)) {
-            return Ok(false);
+    ) -> Result<Result<(), ReceiptOrder>, StateError> {
+        let Some(next) = self.incoming_counts.get_mut(source_shard as usize) else {
+            return Err(StateError::UnknownShard {
+                shard: source_shard,
+            });
+        };
+        let expected = *next;
+        if index < expected {
+            return Ok(Err(ReceiptOrder::AlreadyCredited { expected }));
         }
-        if !self
-            .credited_tree
-            .push(receipt_id_chunk(source_shard, index))
-        {
-            return Err(StateError::TooManyCreditedReceipts);
+        if index > expected {
+            return Ok(Err(ReceiptOrder::Gap { expected }));
         }
-        self.credited.insert((source_shard, index));
-        Ok(true)
+        *next = expected.checked_add(1).ok_or(StateError::CounterOverflow {
+            counter: "incoming_counts",
+        })?;
+        Ok(Ok(()))
     }
 
-    /// Takes the next outgoing receipt index.
-    pub(crate) fn take_receipt_index(&mut self) -> Result<u64, StateError> {
-        let index = self.scalars.next_receipt_index;
-        self.scalars.next_receipt_index =
-            index.checked_add(1).ok_or(StateError::CounterOverflow {
-                counter: "next_receipt_index",
-            })?;
+    /// Takes the next index of a receipt to `destination`.
+    pub(crate) fn take_receipt_index(&mut self, destination: Shard) -> Result<u64, StateError> {
+        let Some(next) = self.outgoing_counts.get_mut(destination as usize) else {
+            return Err(StateError::UnknownShard { shard: destination });
+        };
+        let index = *next;
+        *next = index.checked_add(1).ok_or(StateError::CounterOverflow {
+            counter: "outgoing_counts",
+        })?;
         Ok(index)
     }
 
@@ -446,17 +473,76 @@ impl ShardState {
         self.scalars.latest_block_root = root;
     }
 
+    /// The `uint64` fields of the root and the latest block root, for snapshots:
+    /// `(slot, latest_block_root, burned_fees, receipts_sent_amount,
+    /// receipts_credited_amount)`.
+    pub(crate) fn scalars_parts(&self) -> (Slot, Root, Amount, Amount, Amount) {
+        let s = &self.scalars;
+        (
+            s.slot,
+            s.latest_block_root,
+            s.burned_fees,
+            s.receipts_sent_amount,
+            s.receipts_credited_amount,
+        )
+    }
+
+    /// Restores the fields of [`Self::scalars_parts`] and the receipt counters (outside a
+    /// block); counters of another length than the shard count are refused.
+    pub(crate) fn restore_scalars(
+        &mut self,
+        parts: (Slot, Root, Amount, Amount, Amount),
+        outgoing_counts: Vec<u64>,
+        incoming_counts: Vec<u64>,
+    ) -> Result<(), StateError> {
+        let shards = self.active_shard_count as usize;
+        if outgoing_counts.len() != shards || incoming_counts.len() != shards {
+            return Err(StateError::CountsLength {
+                got: outgoing_counts.len().max(incoming_counts.len()),
+                shards,
+            });
+        }
+        let (slot, latest_block_root, burned_fees, sent, credited) = parts;
+        self.scalars = Scalars {
+            slot,
+            latest_block_root,
+            burned_fees,
+            receipts_sent_amount: sent,
+            receipts_credited_amount: credited,
+        };
+        self.outgoing_counts = outgoing_counts;
+        self.incoming_counts = incoming_counts;
+        Ok(())
+    }
+
+    /// Appends an account with its values as stored (outside a block); a repeated address is
+    /// refused.
+    pub(crate) fn restore_account(
+        &mut self,
+        address: Address,
+        account: Account,
+    ) -> Result<(), StateError> {
+        let index = self.create_unique_account(address)?;
+        self.write_account(index, account);
+        Ok(())
+    }
+
     /// Adds a genesis account (before any block).
     pub fn insert_genesis_account(
         &mut self,
         address: Address,
         balance: Amount,
     ) -> Result<(), StateError> {
+        let index = self.create_unique_account(address)?;
+        self.credit_index(index, &address, balance)
+    }
+
+    /// [`Self::create_account`] for an address not in the state yet (else refused).
+    fn create_unique_account(&mut self, address: Address) -> Result<u32, StateError> {
         if self.index_of(&address).is_some() {
             return Err(StateError::DuplicateGenesisAccount { address });
         }
-        let index = self.create_account(address)?;
-        self.credit_index(index, &address, balance)
+        self.create_account(address)
     }
 
     // ----- roots -----
@@ -484,18 +570,14 @@ impl ShardState {
         mix_in_length(&self.account_tree.root(), self.accounts.len() as u64)
     }
 
-    fn credited_receipts_root(&mut self) -> Root {
-        mix_in_length(&self.credited_tree.root(), self.credited_tree.len() as u64)
-    }
-
-    fn root_from(&self, accounts_root: Root, credited_root: Root) -> Root {
+    fn root_from(&self, accounts_root: Root) -> Root {
         let s = &self.scalars;
         merkleize_fields(&[
             u64_chunk(self.shard),
             u64_chunk(s.slot),
             accounts_root,
-            credited_root,
-            u64_chunk(s.next_receipt_index),
+            u64_list_root(&self.outgoing_counts, MAX_SHARDS),
+            u64_list_root(&self.incoming_counts, MAX_SHARDS),
             u64_chunk(s.burned_fees),
             u64_chunk(s.receipts_sent_amount),
             u64_chunk(s.receipts_credited_amount),
@@ -505,8 +587,7 @@ impl ShardState {
     /// The state root, from the cached trees (only changed paths are hashed).
     pub fn state_root(&mut self) -> Root {
         let accounts_root = self.accounts_root();
-        let credited_root = self.credited_receipts_root();
-        self.root_from(accounts_root, credited_root)
+        self.root_from(accounts_root)
     }
 
     /// The state root recomputed from scratch (every leaf hashed, no cached node used).
@@ -520,11 +601,7 @@ impl ShardState {
             &IncrementalTree::from_leaves(ACCOUNTS_TREE_DEPTH, leaves).recompute_root(),
             self.accounts.len() as u64,
         );
-        let credited_root = mix_in_length(
-            &self.credited_tree.recompute_root(),
-            self.credited_tree.len() as u64,
-        );
-        self.root_from(accounts_root, credited_root)
+        self.root_from(accounts_root)
     }
 }
 
@@ -549,20 +626,30 @@ mod tests {
         state.begin();
         state.credit(&address(2), 5).unwrap();
         state.credit(&address(9), 7).unwrap();
-        state.record_credited_receipt(3, 1).unwrap();
+        assert_eq!(state.credit_receipt_index(3, 0).unwrap(), Ok(()));
+        assert_eq!(state.take_receipt_index(1).unwrap(), 0);
         state.burn_fee(4).unwrap();
         assert_ne!(state.state_root(), before);
         state.rollback();
         assert_eq!(state.state_root(), before);
         assert_eq!(state.recompute_root(), before);
         assert!(state.account(&address(9)).is_none());
-        assert!(!state.is_receipt_credited(3, 1));
+        assert!(!state.is_receipt_credited(3, 0));
+        assert_eq!(state.next_outgoing_index(1), 0);
         assert_eq!(state.account_or_default(&address(2)).balance, 100);
 
         state.begin();
         state.credit(&address(9), 7).unwrap();
-        assert!(state.record_credited_receipt(3, 1).unwrap());
-        assert!(!state.record_credited_receipt(3, 1).unwrap());
+        assert_eq!(
+            state.credit_receipt_index(3, 1).unwrap(),
+            Err(ReceiptOrder::Gap { expected: 0 })
+        );
+        assert_eq!(state.credit_receipt_index(3, 0).unwrap(), Ok(()));
+        assert_eq!(
+            state.credit_receipt_index(3, 0).unwrap(),
+            Err(ReceiptOrder::AlreadyCredited { expected: 1 })
+        );
+        assert!(state.is_receipt_credited(3, 0));
         state.commit();
         assert_eq!(state.state_root(), state.recompute_root());
         assert_eq!(state.account_or_default(&address(9)).balance, 7);

@@ -30,8 +30,6 @@ pub const MAX_CROSSLINK_BLOCK_ROOTS: usize = 1 << 12;
 pub const CROSSLINK_BLOCK_ROOTS_TREE_DEPTH: usize = 12;
 /// The accounts list of the state root is `List[AccountLeaf, 2^32]`.
 pub const ACCOUNTS_TREE_DEPTH: usize = 32;
-/// The credited receipts log of the state root is `List[ReceiptId, 2^40]`.
-pub const CREDITED_RECEIPTS_TREE_DEPTH: usize = 40;
 
 /// `compute_home_shard(address)` = `le64(address[0..8]) mod active_shard_count` (design 3.2).
 /// An active shard count of zero is not a valid configuration; it maps every address to 0.

@@ -70,7 +70,8 @@ fn cross_shard_transfer_is_debited_proven_and_credited_once() {
             position: 0,
             error: ReceiptError::AlreadyCredited {
                 source_shard: 0,
-                index: 0
+                index: 0,
+                expected: 1
             }
         }
     ));
@@ -104,6 +105,55 @@ fn cross_shard_transfer_is_debited_proven_and_credited_once() {
             ..
         })
     ));
+}
+
+#[test]
+fn receipts_of_a_pair_are_numbered_per_destination_and_credited_in_order() {
+    let keys = keys();
+    let mut world = World::new();
+    let sender = &keys[0][0];
+    let to_two = address_of(&keys[2][3]);
+    let to_one = address_of(&keys[1][2]);
+    let txs = vec![
+        Transaction::signed_transfer(sender, to_two, 5, 1, 0),
+        Transaction::signed_transfer(sender, to_one, 6, 1, 1),
+        Transaction::signed_transfer(sender, to_two, 7, 1, 2),
+    ];
+    let produced = world.produce(0, 1, txs).unwrap();
+    let ids: Vec<(u64, u64)> = produced
+        .outcome
+        .outgoing_receipts
+        .iter()
+        .map(|r| (r.index, r.amount))
+        .collect();
+    // Each destination numbers its receipts from 0.
+    assert_eq!(ids, vec![(0, 5), (0, 6), (1, 7)]);
+    assert_eq!(world.states[0].outgoing_counts(), &[0, 1, 2, 0][..]);
+    world.crosslink_all();
+
+    // Receipt 1 to shard 2 before receipt 0: refused by name, nothing changes.
+    let inbox = world.inbox.get(&2).cloned().unwrap();
+    assert_eq!(inbox.len(), 2);
+    let root = world.states[2].state_root();
+    world.inbox.insert(2, vec![inbox[1].clone()]);
+    let err = world.produce(2, 1, vec![]).unwrap_err();
+    assert!(matches!(
+        err,
+        BlockError::Receipt {
+            position: 0,
+            error: ReceiptError::OutOfOrder {
+                source_shard: 0,
+                index: 1,
+                expected: 0
+            }
+        }
+    ));
+    assert_eq!(world.states[2].state_root(), root);
+    // In order, both are credited.
+    world.inbox.insert(2, inbox);
+    world.produce(2, 1, vec![]).unwrap();
+    assert_eq!(world.states[2].incoming_counts(), &[2, 0, 0, 0][..]);
+    assert_eq!(world.supply(), world.genesis_supply);
 }
 
 #[test]

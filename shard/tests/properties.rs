@@ -1,6 +1,7 @@
 //! Property tests over random workloads: transfers within and across shards, blocks produced
-//! in random shard order, crosslinks with receipts delivered in random order, replays and
-//! restarts of execution from genesis.
+//! in random shard order, crosslinks with receipts delivered in random order (a receipt before
+//! its predecessor is refused, then the inbox is put in order), replays and restarts of
+//! execution from genesis.
 //!
 //! After every step: supply is conserved, every state's incremental root equals its
 //! from-scratch root, no receipt is credited twice, and no nonce is used twice.
@@ -72,7 +73,8 @@ struct Run {
     slots: Vec<u64>,
     included: Vec<Transaction>,
     credited: Vec<IncomingReceipt>,
-    credited_ids: BTreeSet<(u64, u64)>,
+    /// (source, destination, index) of every receipt credited.
+    credited_ids: BTreeSet<(u64, u64, u64)>,
     used_nonces: BTreeSet<(shard::Address, u64)>,
 }
 
@@ -200,13 +202,13 @@ impl Run {
     fn produce(&mut self, s: usize) {
         let slot = self.slots[s] + 1;
         let mut txs = std::mem::take(&mut self.buffers[s]);
-        let incoming = self
-            .world
-            .inbox
-            .get(&(s as u64))
-            .cloned()
-            .unwrap_or_default();
         loop {
+            let incoming = self
+                .world
+                .inbox
+                .get(&(s as u64))
+                .cloned()
+                .unwrap_or_default();
             let before = self.world.states[s].state_root();
             match self.world.produce(s as u64, slot, txs.clone()) {
                 Ok(produced) => {
@@ -221,8 +223,11 @@ impl Run {
                     self.included.extend(txs);
                     for r in incoming {
                         assert!(
-                            self.credited_ids
-                                .insert((r.receipt.source_shard, r.receipt.index)),
+                            self.credited_ids.insert((
+                                r.receipt.source_shard,
+                                s as u64,
+                                r.receipt.index
+                            )),
                             "receipt credited twice"
                         );
                         self.credited.push(r);
@@ -237,6 +242,21 @@ impl Run {
                     let nonce = txs[position].nonce;
                     txs.retain(|t| t.from != from || t.nonce < nonce);
                 }
+                Err(BlockError::Receipt {
+                    error: ReceiptError::OutOfOrder { .. },
+                    ..
+                }) => {
+                    // A rotated inbox put a receipt before its predecessor: refused, state
+                    // untouched; in (source, index) order it goes through.
+                    assert_eq!(self.world.states[s].state_root(), before);
+                    let inbox = self.world.inbox.entry(s as u64).or_default();
+                    let sorted = inbox.windows(2).all(|w| {
+                        (w[0].receipt.source_shard, w[0].receipt.index)
+                            <= (w[1].receipt.source_shard, w[1].receipt.index)
+                    });
+                    assert!(!sorted, "an inbox in order was refused as out of order");
+                    inbox.sort_by_key(|r| (r.receipt.source_shard, r.receipt.index));
+                }
                 Err(other) => panic!("unexpected refusal: {other}"),
             }
         }
@@ -244,13 +264,13 @@ impl Run {
 
     fn check(&mut self) {
         assert_eq!(self.world.supply(), self.world.genesis_supply);
-        let credited: usize = self
+        let credited: u64 = self
             .world
             .states
             .iter()
             .map(|s| s.credited_receipt_count())
             .sum();
-        assert_eq!(credited, self.credited_ids.len());
+        assert_eq!(credited, self.credited_ids.len() as u64);
         for state in &mut self.world.states {
             assert_eq!(state.state_root(), state.recompute_root());
         }

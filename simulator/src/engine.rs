@@ -24,6 +24,11 @@ use rayon::prelude::*;
 use shard::GenesisAccounts;
 use std::sync::Arc;
 
+/// Epochs of blocks below finality a simulated node's store keeps (a real node keeps all):
+/// enough for a restarted or returning node to sync from its peers' stores, and a bound on
+/// the in-memory disk.
+pub const SIMULATED_HISTORY_EPOCHS: u64 = 4;
+
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -245,6 +250,7 @@ impl<P: Preset> Simulation<P> {
                 transaction_verifier: verifier.clone(),
                 seed: root_rng.fork_u64(index as u64).next_u64(),
                 max_receipts_per_block: 256,
+                history_epochs: Some(SIMULATED_HISTORY_EPOCHS),
             };
             let disk = SimDisk::new();
             let store = Store::open_sim(&disk).map_err(|e| SimError::Node {
@@ -459,6 +465,13 @@ impl<P: Preset> Simulation<P> {
     /// Node `index`, if it is up (for tests and tools that inspect a finished run).
     pub fn node(&self, index: usize) -> Option<&Node<P>> {
         self.nodes.get(index).and_then(|n| n.node.as_ref())
+    }
+
+    /// Records the simulator keeps for cross-shard accounting (the observer's per-receipt
+    /// records and interval runs, and the submitted cross-shard transfers not yet matched),
+    /// which tests bound.
+    pub fn accounting_records(&self) -> usize {
+        self.observer.receipt_records() + self.workload.submitted_cross.len()
     }
 
     pub(crate) fn events_processed(&self) -> u64 {

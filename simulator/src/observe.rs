@@ -16,7 +16,7 @@ use crate::report::{ShardSlotRow, SlotRow};
 use beacon::node::{Event, Node};
 use consensus::primitives::{Root, Shard, Slot};
 use consensus::Preset;
-use shard::types::Address;
+use shard::types::{compute_home_shard, Address};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Crosslink data roots remembered per shard to count each crosslink once.
@@ -41,6 +41,9 @@ pub struct NodeStats {
     pub final_finalized_epoch: Option<u64>,
 }
 
+/// A receipt: (source shard, destination shard, index within the pair).
+type ReceiptId = (Shard, Shard, u64);
+
 /// A canonical receipt not yet credited on the observer's canonical chains.
 #[derive(Clone, Debug)]
 struct InFlight {
@@ -56,11 +59,12 @@ struct InFlight {
 #[derive(Debug, Default)]
 struct Receipts {
     /// From import events: which transfer `(from, nonce)` made a receipt, and the slot.
-    origin: BTreeMap<(Shard, u64), ((Address, u64), Slot)>,
+    origin: BTreeMap<ReceiptId, ((Address, u64), Slot)>,
     /// The observer's first import of a block crediting a receipt: (time, slot).
-    credit_time: BTreeMap<(Shard, u64), (u64, Slot)>,
-    in_flight: BTreeMap<(Shard, u64), InFlight>,
-    /// Per source shard: receipt indices sent, and credited, on the canonical chains.
+    credit_time: BTreeMap<ReceiptId, (u64, Slot)>,
+    in_flight: BTreeMap<ReceiptId, InFlight>,
+    /// Per (source, destination) pair, at `source · shards + destination`: receipt indices
+    /// sent, and credited, on the canonical chains.
     sent: Vec<IntervalSet>,
     credited: Vec<IntervalSet>,
     latency_ms: Histogram,
@@ -121,8 +125,8 @@ impl Observer {
             shard_settled: vec![1; shards],
             beacon_settled: 1,
             receipts: Receipts {
-                sent: vec![IntervalSet::new(); shards],
-                credited: vec![IntervalSet::new(); shards],
+                sent: vec![IntervalSet::new(); shards * shards],
+                credited: vec![IntervalSet::new(); shards * shards],
                 ..Receipts::default()
             },
             ..Self::default()
@@ -228,14 +232,15 @@ impl Observer {
                 ..
             } => {
                 for s in sent {
-                    self.receipts
-                        .origin
-                        .insert((*shard, s.receipt_index), ((s.from, s.nonce), slot));
+                    self.receipts.origin.insert(
+                        (*shard, s.destination, s.receipt_index),
+                        ((s.from, s.nonce), slot),
+                    );
                 }
-                for id in credited {
+                for &(source, index) in credited {
                     self.receipts
                         .credit_time
-                        .entry(*id)
+                        .entry((source, *shard, index))
                         .or_insert((now_ms, slot));
                 }
             }
@@ -379,10 +384,13 @@ impl Observer {
             row.cross_shard_sent += outgoing.len() as u64;
             row.cross_shard_credited += block.body.incoming_receipts.len() as u64;
         }
+        let shards = self.shard_count;
+        let pair = |source: Shard, destination: Shard| (source * shards + destination) as usize;
         let r = &mut self.receipts;
         for receipt in outgoing {
-            let id = (receipt.source_shard, receipt.index);
-            if let Some(sent) = r.sent.get_mut(receipt.source_shard as usize) {
+            let destination = compute_home_shard(&receipt.to, shards);
+            let id = (receipt.source_shard, destination, receipt.index);
+            if let Some(sent) = r.sent.get_mut(pair(receipt.source_shard, destination)) {
                 sent.insert(receipt.index);
             }
             let submitted_ms = r
@@ -401,8 +409,11 @@ impl Observer {
         }
         for incoming in block.body.incoming_receipts.iter() {
             let receipt = &incoming.receipt;
-            let id = (receipt.source_shard, receipt.index);
-            let Some(credited) = r.credited.get_mut(receipt.source_shard as usize) else {
+            let id = (receipt.source_shard, shard as Shard, receipt.index);
+            let Some(credited) = r
+                .credited
+                .get_mut(pair(receipt.source_shard, shard as Shard))
+            else {
                 continue;
             };
             if !credited.insert(receipt.index) {

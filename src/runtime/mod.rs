@@ -88,6 +88,7 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
         transaction_verifier: Arc::new(DirectTransactionVerifier),
         seed: range.start,
         max_receipts_per_block: 256,
+        history_epochs: None,
     };
     let clock = WallClock::new(chain.genesis_time, chain.slot_duration_ms);
     let node = Node::open(config, store, clock.now_ms()).context("opening the node")?;

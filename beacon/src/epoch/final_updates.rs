@@ -6,9 +6,10 @@
 use super::context::EpochContext;
 use crate::compact_committees::compact_committees_root;
 use crate::errors::{EpochError, HelperError};
-use crate::state_root::{historical_batch_root, u64_list_root};
+use crate::state_root::historical_batch_root;
 use crate::util::get_mut;
 use consensus::accessors::{get_active_validator_indices, get_randao_mix};
+use consensus::hash::u64_list_root;
 use consensus::sszx::SszList;
 use consensus::{BeaconState, ChainConfig, Preset};
 

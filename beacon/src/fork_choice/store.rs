@@ -143,6 +143,46 @@ impl<P: Preset> ForkChoice<P> {
         })
     }
 
+    /// The store of a node that restarts from a finalized anchor instead of genesis: `root`
+    /// (a block at `slot`, with post-state `state`) is justified and finalized at
+    /// `checkpoint`, as the genesis block is in [`ForkChoice::get_genesis_store`]. Checkpoint
+    /// states are computed when first needed.
+    pub fn from_anchor(
+        state: BeaconState<P>,
+        root: Root,
+        slot: Slot,
+        checkpoint: Checkpoint,
+        config: ChainConfig,
+    ) -> Result<Self, ForkChoiceError> {
+        config.validate()?;
+        config.check_preset::<P>()?;
+        let genesis_time_ms =
+            state
+                .genesis_time
+                .checked_mul(1000)
+                .ok_or(ForkChoiceError::Overflow {
+                    rule: "from_anchor: genesis_time in milliseconds",
+                })?;
+        let mut block_states = BTreeMap::new();
+        block_states.insert(root, Arc::new(state));
+        Ok(Self {
+            config,
+            genesis_time_ms,
+            time_ms: genesis_time_ms,
+            justified: checkpoint.clone(),
+            finalized: checkpoint.clone(),
+            proto: ProtoArray::new(P::SLOTS_PER_EPOCH, root, slot, checkpoint.epoch),
+            block_states,
+            checkpoint_states: BTreeMap::new(),
+            votes: VoteTracker::new(),
+            applied_balances: Vec::new(),
+            justified_balances: None,
+            queue: AttestationQueue::new(DEFAULT_QUEUE_CAPACITY),
+            cache: TransitionCache::default(),
+            validate_state_roots: false,
+        })
+    }
+
     /// Reference 7 `on_tick(time)`, in milliseconds.
     pub fn on_tick(&mut self, now_ms: u64) {
         self.time_ms = now_ms;

@@ -94,6 +94,10 @@ pub struct NodeConfig<P: Preset> {
     pub seed: u64,
     /// Incoming receipts a shard proposer puts in one block at most.
     pub max_receipts_per_block: usize,
+    /// How many epochs of blocks below the finalized checkpoint the store keeps (`None`: all
+    /// of them, as a real node serving history does; the simulator keeps a few, so that its
+    /// in-memory store stays bounded). A restart needs only what is above the last anchor.
+    pub history_epochs: Option<u64>,
 }
 
 impl<P: Preset> std::fmt::Debug for NodeConfig<P> {

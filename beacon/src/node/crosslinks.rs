@@ -105,6 +105,11 @@ impl CrosslinkBook {
         self.finalized.extend(crosslinks);
     }
 
+    /// Every data root a finalized state recorded.
+    pub fn finalized(&self) -> impl Iterator<Item = (Shard, Root)> + '_ {
+        self.finalized.iter().copied()
+    }
+
     pub fn is_finalized(&self, shard: Shard, data_root: &Root) -> bool {
         self.finalized.contains(&(shard, *data_root))
     }
@@ -183,7 +188,8 @@ impl CrosslinkBook {
         self.claimable.get(&destination).map_or(0, |c| c.len())
     }
 
-    /// Forgets the claims on `destination` that `state` has credited.
+    /// Forgets the claims on `destination` that `state` has credited (their index is below the
+    /// next one it will credit from their source).
     pub fn forget_credited(&mut self, destination: Shard, state: &ShardState) {
         if let Some(claims) = self.claimable.get_mut(&destination) {
             claims.retain(|(source, index, _), _| !state.is_receipt_credited(*source, *index));
@@ -191,11 +197,13 @@ impl CrosslinkBook {
     }
 
     /// Up to `max` receipts for `destination`, with their proofs, whose crosslink `accepts`
-    /// (the oracle of the beacon state the block will point at). Call
-    /// [`Self::forget_credited`] first so that credited receipts are not offered again.
+    /// (the oracle of the beacon state the block will point at): from each source shard, the
+    /// consecutive receipts from the next one `base` (the state the block executes on) will
+    /// credit, since receipts of a (source, destination) pair are credited in order.
     pub fn claims_for(
         &self,
         destination: Shard,
+        base: &ShardState,
         accepts: &dyn CrosslinkOracle,
         max: usize,
     ) -> Vec<IncomingReceipt> {
@@ -205,20 +213,27 @@ impl CrosslinkBook {
         // Group the chosen claims by source block so each block's receipt tree is built once.
         let mut chosen: BTreeMap<(Shard, Root, usize), Vec<&Claim>> = BTreeMap::new();
         let mut count = 0;
-        let mut taken: BTreeSet<(Shard, u64)> = BTreeSet::new();
+        // (source, index of the next receipt from it to take)
+        let mut next: Option<(Shard, u64)> = None;
         for ((source, index, _), claim) in claims.iter() {
             if count >= max {
                 break;
             }
-            if !accepts.is_crosslinked(*source, &claim.data_root)
-                || !taken.insert((*source, *index))
-            {
+            let expected = match next {
+                Some((shard, expected)) if shard == *source => expected,
+                _ => base.next_incoming_index(*source),
+            };
+            next = Some((*source, expected));
+            // Below: credited already, or taken from another crosslink's copy. Above: a gap
+            // (its predecessor is not claimable yet), so nothing more from this source.
+            if *index != expected || !accepts.is_crosslinked(*source, &claim.data_root) {
                 continue;
             }
             chosen
                 .entry((*source, claim.data_root, claim.block_position))
                 .or_default()
                 .push(claim);
+            next = Some((*source, expected.saturating_add(1)));
             count += 1;
         }
         let mut out = Vec::with_capacity(count);

@@ -272,9 +272,12 @@ impl<P: Preset> Node<P> {
             state: beacon_state,
             finalized: &self.crosslinks,
         };
-        let mut receipts =
-            self.crosslinks
-                .claims_for(shard, &oracle, self.config.max_receipts_per_block);
+        let mut receipts = self.crosslinks.claims_for(
+            shard,
+            &base_state,
+            &oracle,
+            self.config.max_receipts_per_block,
+        );
         let mut context = ExecutionContext::new(false, &oracle);
         context.limits = BlockLimits::from_config(&self.chain);
         let chain = &mut self.shards[shard as usize];

@@ -22,6 +22,12 @@ pub enum NodeError {
     ForkChoice(#[from] ForkChoiceError),
     #[error("node: the genesis has {got} shard states, the chain {expected} active shards")]
     ShardCount { got: usize, expected: u64 },
+    #[error("node: the stored restart anchor does not decode: {0}")]
+    AnchorDecode(consensus::sszx::DecodeError),
+    #[error(
+        "node: the stored restart anchor is inconsistent (its block, shards or states disagree)"
+    )]
+    AnchorInconsistent,
 }
 
 /// What a gossip message or a request was about, for messages.

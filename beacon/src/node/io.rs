@@ -140,7 +140,8 @@ pub enum Event {
         root: Root,
         transactions: u64,
         sent: Vec<CrossShardSent>,
-        /// `(source_shard, index)` of each receipt the block credited.
+        /// `(source_shard, index)` of each receipt the block credited (the index counts the
+        /// receipts from that source to this shard).
         credited: Vec<(Shard, u64)>,
     },
     /// This node proposed a shard block.

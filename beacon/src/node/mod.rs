@@ -25,6 +25,7 @@
 //! - `attestations`: attestations and their votes; `duties`: what the node's validators do in
 //!   a slot; `gossip`: validation and verdicts; `sync`: status and block requests.
 
+pub mod anchor;
 mod attestations;
 mod beacon_import;
 pub mod clock;
@@ -153,6 +154,10 @@ pub struct Node<P: Preset> {
     prune_next: Option<prune::PrunePoint>,
     /// Canonical blocks (after genesis) already pruned from `canonical`.
     pruned_canonical_blocks: u64,
+    /// The epoch of the last restart anchor written (or restored).
+    anchor_epoch: u64,
+    /// That anchor's beacon block slot and shard tip slots.
+    anchor_slots: Option<(Slot, Vec<Slot>)>,
     crosslinks: CrosslinkBook,
     op_pool: OpPool,
     store: Store,
@@ -228,6 +233,8 @@ impl<P: Preset> Node<P> {
             early: early::EarlyBlocks::default(),
             prune_next: None,
             pruned_canonical_blocks: 0,
+            anchor_epoch: 0,
+            anchor_slots: None,
             seen_shard_blocks: Default::default(),
             missing_crosslinks: Default::default(),
             shard_anchors: vec![
@@ -408,6 +415,11 @@ impl<P: Preset> Node<P> {
     /// The validators this node signs for.
     pub fn validators(&self) -> impl Iterator<Item = ValidatorIndex> + '_ {
         self.keys.keys().copied()
+    }
+
+    /// The store, to read.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// The store (the simulator flushes it, tests inspect it).

@@ -61,12 +61,15 @@ impl<P: Preset> Node<P> {
     /// next one.
     pub(super) fn prune_settled(&mut self) {
         let next = self.prune_point_now();
+        // The anchor of the newest finality first: only then may the store let go.
+        self.write_anchor();
         let Some(point) = self.prune_next.replace(next) else {
             return;
         };
         if point.checkpoint.epoch == 0 {
             return;
         }
+        self.prune_store(&point);
         self.prune_beacon_blocks(&point.checkpoint);
         for (shard, tip) in point.shard_tips.iter().enumerate() {
             if let Some(tip) = tip {
@@ -91,6 +94,29 @@ impl<P: Preset> Node<P> {
             .retain(|(_, root)| named.contains(root));
         self.pending_shard_blocks
             .retain(|_, blocks| blocks.iter().any(|b| b.slot >= floor_slot));
+    }
+
+    /// Deletes stored blocks more than `history_epochs` below the prune point, never above
+    /// the last anchor written (a restart replays from there).
+    fn prune_store(&mut self, point: &PrunePoint) {
+        let (Some(history), Some((anchor_slot, anchor_shards))) =
+            (self.config.history_epochs, self.anchor_slots.clone())
+        else {
+            return;
+        };
+        let floor = point
+            .checkpoint
+            .epoch
+            .saturating_sub(history)
+            .saturating_mul(P::SLOTS_PER_EPOCH);
+        let shard_floors: Vec<(u64, Slot)> = anchor_shards
+            .iter()
+            .enumerate()
+            .map(|(shard, slot)| (shard as u64, floor.min(*slot)))
+            .collect();
+        let _ = self
+            .store
+            .delete_blocks_below(floor.min(anchor_slot), &shard_floors);
     }
 
     fn prune_beacon_blocks(&mut self, checkpoint: &Checkpoint) {

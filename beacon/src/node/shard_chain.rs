@@ -57,32 +57,47 @@ pub struct ShardChain {
 impl ShardChain {
     /// A chain holding only the genesis state.
     pub fn new(mut genesis: ShardState) -> Self {
-        let shard = genesis.shard();
         let state_root = genesis.state_root();
+        Self::from_anchor(GENESIS_PARENT, 0, Root::zero(), state_root, 0, genesis)
+    }
+
+    /// A chain restarting from a finalized anchor: the block `root` (at `slot`, `height`
+    /// blocks after genesis) with its post-state, as the oldest entry and the head.
+    pub fn from_anchor(
+        root: Root,
+        slot: Slot,
+        beacon_block_root: Root,
+        state_root: Root,
+        height: u64,
+        state: ShardState,
+    ) -> Self {
+        let shard = state.shard();
         let mut entries = BTreeMap::new();
         entries.insert(
-            GENESIS_PARENT,
+            root,
             ShardEntry {
                 block: None,
                 header: None,
-                root: GENESIS_PARENT,
+                root,
                 parent: GENESIS_PARENT,
-                slot: 0,
-                beacon_block_root: Root::zero(),
+                slot,
+                beacon_block_root,
                 state_root,
                 outgoing: Arc::new(Vec::new()),
-                height: 0,
-                state: Some(genesis),
+                height,
+                state: Some(state),
             },
         );
+        let mut stateful = BTreeSet::new();
+        stateful.insert((slot, root));
         Self {
             shard,
-            root: GENESIS_PARENT,
+            root,
             entries,
             children: BTreeMap::new(),
-            head: GENESIS_PARENT,
+            head: root,
             mempool: Mempool::new(MempoolLimits::default()),
-            stateful: BTreeSet::new(),
+            stateful,
         }
     }
 

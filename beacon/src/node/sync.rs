@@ -14,6 +14,9 @@ use networking::rpc::{BeaconBlocks, BlocksByRange, Protocol, ShardBlocks, ShardB
 use networking::{Request, Response, Status};
 use std::sync::Arc;
 
+/// Most stored blocks one walk back from memory reads.
+const MAX_STORE_WALK: usize = 8192;
+
 /// Most bytes of shard blocks one response carries.
 const MAX_SHARD_RESPONSE_BYTES: usize = 16 << 20;
 
@@ -58,14 +61,16 @@ impl<P: Preset> Node<P> {
                 let end = range
                     .start_slot
                     .saturating_add(range.count.saturating_mul(step));
-                let blocks: Vec<consensus::BeaconBlock> = self
-                    .canonical
-                    .range(range.start_slot..end)
-                    .filter(|(slot, _)| (**slot - range.start_slot) % step == 0)
-                    .filter_map(|(_, root)| self.blocks.get(root))
-                    .take(MAX_REQUEST_BLOCKS as usize)
-                    .map(|b| b.as_ref().clone())
-                    .collect();
+                let mut blocks: Vec<consensus::BeaconBlock> =
+                    self.canonical_from_store(range.start_slot, end);
+                blocks.extend(
+                    self.canonical
+                        .range(range.start_slot..end)
+                        .filter_map(|(_, root)| self.blocks.get(root))
+                        .map(|b| b.as_ref().clone()),
+                );
+                blocks.retain(|b| (b.slot - range.start_slot) % step == 0);
+                blocks.truncate(MAX_REQUEST_BLOCKS as usize);
                 Response::BeaconBlocks(BeaconBlocks {
                     blocks: blocks.try_into().unwrap_or_default(),
                 })
@@ -74,8 +79,10 @@ impl<P: Preset> Node<P> {
                 let blocks: Vec<consensus::BeaconBlock> = by_root
                     .roots
                     .iter()
-                    .filter_map(|root| self.blocks.get(root))
-                    .map(|b| b.as_ref().clone())
+                    .filter_map(|root| match self.blocks.get(root) {
+                        Some(block) => Some(block.as_ref().clone()),
+                        None => self.store.beacon_block(root).ok().flatten(),
+                    })
                     .collect();
                 Response::BeaconBlocks(BeaconBlocks {
                     blocks: blocks.try_into().unwrap_or_default(),
@@ -99,6 +106,35 @@ impl<P: Preset> Node<P> {
             }
         };
         self.respond(from, id, protocol, response);
+    }
+
+    /// Canonical blocks of `start .. end` older than what the node holds in memory, from the
+    /// store (walking back from the oldest canonical block held; finality let them go).
+    fn canonical_from_store(&self, start: Slot, end: Slot) -> Vec<consensus::BeaconBlock> {
+        let Some((&oldest, &root)) = self.canonical.iter().next() else {
+            return Vec::new();
+        };
+        if start >= oldest {
+            return Vec::new();
+        }
+        let Some(mut at) = self.blocks.get(&root).map(|b| b.parent_root) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for _ in 0..MAX_STORE_WALK {
+            let Ok(Some(block)) = self.store.beacon_block(&at) else {
+                break;
+            };
+            if block.slot < start {
+                break;
+            }
+            at = block.parent_root;
+            if block.slot < end {
+                out.push(block);
+            }
+        }
+        out.reverse();
+        out
     }
 
     pub(super) fn on_response(&mut self, from: PeerId, id: u64, protocol: Protocol, bytes: &[u8]) {

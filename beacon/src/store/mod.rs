@@ -36,8 +36,9 @@ use redb::{Database, Durability, ReadableTable, ReadableTableMetadata};
 use shard::ShardBlock;
 use std::path::Path;
 use tables::{
-    beacon_block_key, key_hex, key_numbers, shard_block_key, BEACON_BLOCKS, BEACON_BLOCK_SLOTS,
-    META, SCHEMA_VERSION, SCHEMA_VERSION_KEY, SHARD_BLOCKS, SLASHING_PROTECTION, STORE_INFO,
+    beacon_block_key, key_hex, key_numbers, shard_block_key, ANCHOR_KEY, BEACON_BLOCKS,
+    BEACON_BLOCK_SLOTS, META, SCHEMA_VERSION, SCHEMA_VERSION_KEY, SHARD_BLOCKS,
+    SLASHING_PROTECTION, STORE_INFO,
 };
 
 /// redb's page cache per database: small, since a simulation holds many nodes in one process.
@@ -274,6 +275,19 @@ impl Store {
         if !self.unflushed && self.pending_shard_blocks.is_empty() {
             return Ok(());
         }
+        self.durable_commit(None)
+    }
+
+    /// Writes the restart anchor (the caller's bytes, under `meta["anchor"]`) together with
+    /// every pending write, in one durable commit: a restart finds the anchor and every block
+    /// above it, or the previous anchor.
+    pub fn put_anchor(&mut self, anchor: &[u8]) -> Result<(), StoreError> {
+        self.durable_commit(Some(anchor))
+    }
+
+    /// One durable commit of the pending shard blocks and, if given, the anchor; on failure
+    /// the blocks stay pending.
+    fn durable_commit(&mut self, anchor: Option<&[u8]>) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut self.pending_shard_blocks);
         let written = self.write(Durability::Immediate, |txn| {
             if !pending.is_empty() {
@@ -284,12 +298,88 @@ impl Store {
                         .during("write a shard block")?;
                 }
             }
+            if let Some(anchor) = anchor {
+                let mut meta = txn.open_table(META).during("open meta")?;
+                meta.insert(ANCHOR_KEY, anchor)
+                    .during("write the restart anchor")?;
+            }
             Ok(())
         });
         if written.is_err() {
             self.pending_shard_blocks = pending;
         }
         written
+    }
+
+    /// The restart anchor's bytes, if one was written.
+    pub fn anchor(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.meta(ANCHOR_KEY)
+    }
+
+    /// Deletes the beacon blocks of slots before `beacon_slot` and, for each `(shard, slot)`,
+    /// that shard's blocks before `slot` (one commit, made durable with the next flush).
+    pub fn delete_blocks_below(
+        &mut self,
+        beacon_slot: u64,
+        shard_slots: &[(u64, u64)],
+    ) -> Result<usize, StoreError> {
+        let mut deleted = 0usize;
+        let counted = &mut deleted;
+        self.write(Durability::None, |txn| {
+            let mut blocks = txn.open_table(BEACON_BLOCKS).during("open beacon_blocks")?;
+            let end = beacon_block_key(beacon_slot, &Root::zero());
+            let keys: Vec<Vec<u8>> = blocks
+                .range(..end.as_slice())
+                .during("scan beacon_blocks")?
+                .filter_map(|entry| entry.ok().map(|(k, _)| k.value().to_vec()))
+                .collect();
+            let mut slots = txn
+                .open_table(BEACON_BLOCK_SLOTS)
+                .during("open beacon_block_slots")?;
+            for key in &keys {
+                blocks
+                    .remove(key.as_slice())
+                    .during("delete a beacon block")?;
+                if let Some(root) = key.get(8..) {
+                    slots.remove(root).during("delete a beacon block index")?;
+                }
+            }
+            *counted += keys.len();
+            let mut shard_blocks = txn.open_table(SHARD_BLOCKS).during("open shard_blocks")?;
+            for &(shard, slot) in shard_slots {
+                let start = shard_block_key(shard, 0, &Root::zero());
+                let end = shard_block_key(shard, slot, &Root::zero());
+                let keys: Vec<Vec<u8>> = shard_blocks
+                    .range(start.as_slice()..end.as_slice())
+                    .during("scan shard_blocks")?
+                    .filter_map(|entry| entry.ok().map(|(k, _)| k.value().to_vec()))
+                    .collect();
+                for key in &keys {
+                    shard_blocks
+                        .remove(key.as_slice())
+                        .during("delete a shard block")?;
+                }
+                *counted += keys.len();
+            }
+            Ok(())
+        })?;
+        Ok(deleted)
+    }
+
+    /// Beacon blocks and shard blocks stored (pending shard blocks included).
+    pub fn block_counts(&self) -> Result<(u64, u64), StoreError> {
+        let txn = self.db.begin_read().during("begin a read")?;
+        let beacon = txn
+            .open_table(BEACON_BLOCKS)
+            .during("open beacon_blocks")?
+            .len()
+            .during("count beacon_blocks")?;
+        let shard = txn
+            .open_table(SHARD_BLOCKS)
+            .during("open shard_blocks")?
+            .len()
+            .during("count shard_blocks")?;
+        Ok((beacon, shard + self.pending_shard_blocks.len() as u64))
     }
 
     /// Whether non-durable writes are waiting for a [`flush`](Self::flush).

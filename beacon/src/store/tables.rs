@@ -22,6 +22,9 @@ use redb::TableDefinition;
 /// The schema version this code writes and reads.
 pub const SCHEMA_VERSION: u64 = 1;
 
+/// The key of the node's restart anchor in [`META`] (the node owns its layout).
+pub const ANCHOR_KEY: &str = "anchor";
+
 /// The key of [`SCHEMA_VERSION`] in [`STORE_INFO`].
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 
