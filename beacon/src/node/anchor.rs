@@ -76,15 +76,15 @@ impl<P: Preset> Node<P> {
             self.pruned_canonical_blocks + self.canonical.range(1..=block.slot).count() as u64;
         let mut shards = Vec::with_capacity(self.shards.len());
         let mut shard_slots = Vec::with_capacity(self.shards.len());
-        for (index, chain) in self.shards.iter().enumerate() {
+        for (index, chain) in self.shards.iter_mut().enumerate() {
             let tip = state
                 .current_crosslinks
                 .get(index)
                 .and_then(|c| self.crosslinks.tip(&c.data_root))
                 .filter(|tip| chain.contains(tip))
                 .unwrap_or_else(|| chain.root());
+            let shard_state = chain.pin_state_of(&tip)?;
             let entry = chain.entry(&tip)?;
-            let shard_state = chain.state_of(&tip)?;
             shard_slots.push(entry.slot);
             shards.push(ShardAnchor {
                 root: tip,

@@ -52,6 +52,10 @@ pub struct ShardChain {
     /// The entries that still hold a post-state, by slot: what `prune_states` looks through
     /// (without walking every block the chain keeps).
     stateful: BTreeSet<(Slot, Root)>,
+    /// The entry the last restart anchor names (the next [`ShardChain::prune_to`] target):
+    /// its post-state, rebuilt once for the anchor, is kept until the prune so that it is not
+    /// replayed a second time.
+    pinned: Option<Root>,
 }
 
 impl ShardChain {
@@ -98,6 +102,7 @@ impl ShardChain {
             head: root,
             mempool: Mempool::new(MempoolLimits::default()),
             stateful,
+            pinned: None,
         }
     }
 
@@ -153,6 +158,20 @@ impl ShardChain {
         for block in path.iter().rev() {
             execute_block_with(&mut state, block, &context).ok()?;
         }
+        Some(state)
+    }
+
+    /// The post-state of `root` like [`Self::state_of`], kept in its entry until the next
+    /// [`Self::prune_to`] (for the entry a restart anchor names, which the prune one epoch
+    /// later makes the chain's oldest).
+    pub fn pin_state_of(&mut self, root: &Root) -> Option<ShardState> {
+        let state = self.state_of(root)?;
+        let entry = self.entries.get_mut(root)?;
+        if entry.state.is_none() {
+            entry.state = Some(state.clone());
+            self.stateful.insert((entry.slot, *root));
+        }
+        self.pinned = Some(*root);
         Some(state)
     }
 
@@ -345,7 +364,11 @@ impl ShardChain {
             .copied()
             .collect();
         for (slot, root) in old {
-            if root == head || root == self.root || keep.contains(&root) {
+            if root == head
+                || root == self.root
+                || self.pinned == Some(root)
+                || keep.contains(&root)
+            {
                 continue;
             }
             if let Some(entry) = self.entries.get_mut(&root) {
@@ -387,6 +410,9 @@ impl ShardChain {
             entry.state = Some(state);
         }
         self.root = new_root;
+        if self.pinned.is_some_and(|pinned| !keep.contains(&pinned)) {
+            self.pinned = None;
+        }
         if !keep.contains(&self.head) {
             self.head = new_root;
         }

@@ -70,7 +70,7 @@ fn default_is_valid_and_round_trips() {
     assert_eq!(Scenario::from_toml_str(&text).unwrap(), s);
     assert_eq!(Scenario::from_toml_str("").unwrap(), s);
     assert_eq!(s.slot_duration_ms(), 6000);
-    assert_eq!(s.total_slots(8), 96);
+    assert_eq!(s.total_slots(8), 64);
     s.chain_config().validate().unwrap();
 }
 
@@ -168,8 +168,8 @@ fn bad_ranges_name_the_field() {
             "`workload.stop_slot` = 5",
         ),
         (
-            "[[faults]]\nkind = \"crash\"\nnode = 8\nat_slot = 1",
-            "`faults[0].node` = 8 is out of range: allowed 0 ..= 7",
+            "[[faults]]\nkind = \"crash\"\nnode = 4\nat_slot = 1",
+            "`faults[0].node` = 4 is out of range: allowed 0 ..= 3 (node ids are below `nodes` = 4)",
         ),
         (
             "[[faults]]\nkind = \"crash\"\nnode = 1\nat_slot = 4\nrestart_slot = 4",
@@ -226,8 +226,8 @@ fn validator_split_even_with_remainder_first() {
         ..Scenario::default()
     };
     assert_eq!(s.validator_ranges(), vec![0..4, 4..7, 7..10]);
-    assert_eq!(Scenario::default().validator_ranges().len(), 8);
-    assert_eq!(Scenario::default().validator_ranges()[7], 224..256);
+    assert_eq!(Scenario::default().validator_ranges().len(), 4);
+    assert_eq!(Scenario::default().validator_ranges()[3], 192..256);
 }
 
 #[test]
@@ -315,4 +315,21 @@ fn huge_seed_is_refused_not_silently_unwritable() {
     let err = s.validate().unwrap_err().to_string();
     assert!(err.contains("`seed`"), "{err}");
     assert!(s.to_toml_string().is_err());
+}
+
+/// The example scenario named in the README parses, validates, and is the heavier load the
+/// default used to be (the benchmarks' "today's default load").
+#[test]
+fn heavy_example_scenario_is_valid() {
+    let heavy = Scenario::from_toml_str(include_str!("../../../scenarios/heavy.toml"))
+        .expect("scenarios/heavy.toml parses");
+    heavy.validate().expect("scenarios/heavy.toml is valid");
+    assert_eq!((heavy.nodes, heavy.epochs), (8, 12));
+    assert_eq!(heavy.workload.tps_per_shard, 200.0);
+    assert_eq!(heavy.crypto, CryptoMode::Real);
+    let default = Scenario::default();
+    assert!(
+        heavy.nodes > default.nodes
+            && heavy.workload.tps_per_shard > default.workload.tps_per_shard
+    );
 }
