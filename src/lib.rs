@@ -1,7 +1,7 @@
 //! # shardnode: the runtime around the library crates
 //!
 //! **Owns** what touches the world: the memory allocator of every binary, the real node's
-//! runtime ([`runtime`]: tokio, libp2p, a redb file, the wall clock), its HTTP API ([`api`]),
+//! runtime ([`runtime`]: tokio, libp2p, a redb file, the wall clock), its HTTP API ([`api`]) and metrics ([`metrics`]),
 //! and the local cluster launcher ([`cluster`]). The CLI (`src/main.rs`, `src/commands/`)
 //! parses flags and files and calls into these.
 //!
@@ -11,4 +11,6 @@
 pub mod allocator;
 pub mod api;
 pub mod cluster;
+pub mod load;
+pub mod metrics;
 pub mod runtime;

@@ -39,8 +39,8 @@ enum Command {
         #[arg(long)]
         committees: bool,
     },
-    /// Run a scenario in the deterministic simulator (default: 8 nodes, 256 validators,
-    /// minimal preset, 8 shards, real BLS, 12 epochs, 200 tx/s per shard, 10% cross-shard).
+    /// Run a scenario in the deterministic simulator (default: 4 nodes, 256 validators,
+    /// minimal preset, 8 shards, real BLS, 8 epochs, 50 tx/s per shard, 10% cross-shard).
     Sim {
         /// A scenario file (TOML); see docs/simulator.md.
         #[arg(long)]
@@ -67,6 +67,9 @@ enum Command {
     /// Start a local network of node processes from a scenario, watch it, stop it, and write
     /// summary.json (see docs/cluster.md).
     Cluster(commands::cluster::ClusterFlags),
+    /// Submit signed transfers to running nodes' APIs at a target rate and report what got in
+    /// and how fast (inclusion and cross-shard credit latency, errors by class).
+    Load(commands::load::LoadArgs),
     /// Print the interop validator keys of design D3 (public keys and withdrawal credentials).
     Keys {
         /// How many validators, from index 0.
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         }
         Command::Keys { count, secret } => commands::keys::run(count, secret),
         Command::Node(args) => commands::node::run(args),
+        Command::Load(args) => commands::load::run(args),
         Command::Cluster(flags) => match commands::cluster::run(flags) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

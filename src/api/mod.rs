@@ -1,28 +1,45 @@
-//! # api: the node's HTTP API (axum), on 127.0.0.1 by default
+//! # api: the node's HTTP API (axum) and its `/metrics` endpoint, on 127.0.0.1 by default
 //!
-//! Today: `GET /eth/v1/node/health` (200 when the head is within two slots of the clock, 206
-//! while syncing) and `GET /shardnode/v1/status`, the node's summary with the runtime's counts
-//! (what `shardnode cluster` polls), and `GET /shardnode/v1/block_delays`. Every answer is computed on the node's thread through a
-//! query, so it sees one consistent state.
+//! Beacon-API paths that apply to this chain (`/eth/v1/node/*`, `/eth/v1/beacon/*`, in the
+//! beacon-API's JSON shapes), shard paths under `/shardnode/v1/`, and the status the cluster
+//! polls. Every answer is computed on the node's thread through a query, so it sees one
+//! consistent state. Every refusal is a 4xx (or a 503 with `Retry-After`) with a JSON body
+//! that says what was wrong ([`error`]); request bodies are limited to
+//! [`MAX_BODY_BYTES`]. The paths and their answers are in `docs/api.md`.
+//!
+//! **Must never** hold a protocol rule: what a valid transaction is, and whether it gets in,
+//! is `beacon::Node::submit_transactions`'s answer.
 
+pub mod beacon;
+pub mod error;
+pub mod ids;
+pub mod node;
+pub mod shard;
+
+use crate::metrics::NodeMetrics;
 use crate::runtime::clock::WallClock;
 use crate::runtime::stats::{Delays, RuntimeStats};
 use crate::runtime::worker::NodeHandle;
-use axum::extract::State;
-use axum::http::StatusCode;
+use ::beacon::node::NodeSummary;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use beacon::node::NodeSummary;
 use consensus::Preset;
+use error::ApiError;
 use serde::Serialize;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Largest request body accepted (a full batch of JSON transactions fits).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// What every handler reaches.
 pub struct ApiState<P: Preset> {
     pub node: NodeHandle<P>,
     pub stats: Arc<Mutex<RuntimeStats>>,
     pub clock: WallClock,
+    pub metrics: NodeMetrics,
 }
 
 impl<P: Preset> Clone for ApiState<P> {
@@ -31,7 +48,14 @@ impl<P: Preset> Clone for ApiState<P> {
             node: self.node.clone(),
             stats: self.stats.clone(),
             clock: self.clock,
+            metrics: self.metrics.clone(),
         }
+    }
+}
+
+impl<P: Preset> ApiState<P> {
+    pub fn stats(&self) -> MutexGuard<'_, RuntimeStats> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -43,57 +67,73 @@ pub struct Status {
     pub block_delays: Delays,
 }
 
+/// Every path of the API.
 pub fn router<P: Preset>(state: ApiState<P>) -> Router {
     Router::new()
-        .route("/eth/v1/node/health", get(health::<P>))
+        .route("/eth/v1/node/health", get(node::health::<P>))
+        .route("/eth/v1/node/syncing", get(node::syncing::<P>))
+        .route("/eth/v1/node/peers", get(node::peers::<P>))
+        .route("/eth/v1/node/peer_count", get(node::peer_count::<P>))
+        .route("/eth/v1/node/identity", get(node::identity::<P>))
+        .route("/eth/v1/beacon/genesis", get(beacon::genesis::<P>))
+        .route(
+            "/eth/v1/beacon/headers/{block_id}",
+            get(beacon::header::<P>),
+        )
+        .route(
+            "/eth/v1/beacon/states/{state_id}/finality_checkpoints",
+            get(beacon::finality_checkpoints::<P>),
+        )
+        .route(
+            "/eth/v1/beacon/states/{state_id}/validators",
+            get(beacon::validators::<P>),
+        )
+        .route(
+            "/eth/v1/beacon/states/{state_id}/validators/{validator_id}",
+            get(beacon::validator::<P>),
+        )
+        .route("/shardnode/v1/shards", get(shard::shards::<P>))
+        .route("/shardnode/v1/accounts/{address}", get(shard::account::<P>))
+        .route("/shardnode/v1/transactions", post(shard::submit::<P>))
         .route("/shardnode/v1/status", get(status::<P>))
         .route("/shardnode/v1/block_delays", get(block_delays::<P>))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
-fn unavailable() -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(serde_json::json!({"code": 503, "message": "the node is shutting down"})),
-    )
-        .into_response()
+/// `/metrics` alone (served on the metrics address).
+pub fn metrics_router<P: Preset>(state: ApiState<P>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::<P>))
+        .fallback(not_found)
+        .with_state(state)
 }
 
-async fn health<P: Preset>(State(state): State<ApiState<P>>) -> Response {
-    match state
-        .node
-        .query(|node| {
-            let summary = node.summary();
-            summary.head_slot.saturating_add(2) >= summary.current_slot
-        })
-        .await
-    {
-        Some(true) => StatusCode::OK.into_response(),
-        Some(false) => StatusCode::PARTIAL_CONTENT.into_response(),
-        None => unavailable(),
-    }
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such path (the paths are listed in docs/api.md)")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "this path does not take that method (see docs/api.md)",
+    )
 }
 
 /// Every recent beacon block arrival delay (ms after its slot's start), for merging across
 /// nodes.
 async fn block_delays<P: Preset>(State(state): State<ApiState<P>>) -> Response {
-    let samples = state
-        .stats
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .delay_samples();
+    let samples = state.stats().delay_samples();
     Json(serde_json::json!({ "data": samples })).into_response()
 }
 
 async fn status<P: Preset>(State(state): State<ApiState<P>>) -> Response {
     let Some(node) = state.node.query(|node| node.summary()).await else {
-        return unavailable();
+        return ApiError::shutting_down().into_response();
     };
-    let runtime = state
-        .stats
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let runtime = state.stats().clone();
     let block_delays = runtime.delays();
     Json(Status {
         node,
@@ -101,4 +141,25 @@ async fn status<P: Preset>(State(state): State<ApiState<P>>) -> Response {
         block_delays,
     })
     .into_response()
+}
+
+/// The node's metrics: gauges read from the node now, counters as the runtime counted them.
+async fn metrics<P: Preset>(State(state): State<ApiState<P>>) -> Response {
+    let Some((summary, gauges)) = state
+        .node
+        .query(|node| (node.summary(), node.head_gauges()))
+        .await
+    else {
+        return ApiError::shutting_down().into_response();
+    };
+    state.metrics.observe_summary(&summary, &gauges);
+    state.metrics.observe_process();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }

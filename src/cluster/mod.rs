@@ -9,6 +9,7 @@
 pub mod monitor;
 pub mod plan;
 pub mod process;
+pub mod prometheus;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -74,6 +75,11 @@ pub struct ClusterArgs {
     pub stall_epochs: u64,
     pub kills: Vec<Kill>,
     pub quiet: bool,
+    /// Run `shardnode load` at this many transactions per second against the nodes' APIs,
+    /// from the second slot to the end of the run (the scenario's `cross_shard` share).
+    pub tps: Option<f64>,
+    /// Start a Prometheus server on `DIR/prometheus.yml` (if `prometheus` is installed).
+    pub prometheus: bool,
 }
 
 /// One node in `summary.json`.
@@ -197,7 +203,43 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
     }
     print_table(&plan, &nodes);
     write_nodes_file(&plan, &nodes)?;
+    let prometheus_config = prometheus::write_config(&plan)?;
+    let mut prometheus_server = None;
+    if args.prometheus {
+        match prometheus::find_binary() {
+            Some(binary) => {
+                let server = prometheus::start(&binary, &plan, &prometheus_config)?;
+                println!(
+                    "prometheus  {} (pid {}, scraping every {} s; log {})",
+                    server.url,
+                    server.process.pid(),
+                    prometheus::SCRAPE_INTERVAL_S,
+                    plan.out.join("prometheus.log").display()
+                );
+                prometheus_server = Some(server);
+            }
+            None => println!(
+                "--prometheus: no `prometheus` executable on PATH (Debian: apt-get install prometheus); \
+                 point your own at {}",
+                prometheus_config.display()
+            ),
+        }
+    }
+    let load = args.tps.map(|tps| start_load(&args, &plan, tps));
     let outcome = watch(&args, &plan, &mut nodes, &interrupted);
+    if let Some(load) = load {
+        match load.join() {
+            Ok(Ok(report)) => {
+                println!("\nload (shardnode load against every node's API):");
+                print!("{}", crate::load::render(&report));
+                let path = plan.out.join("load.json");
+                std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(Err(error)) => println!("\nload failed: {error:#}"),
+            Err(_) => println!("\nload failed: its thread panicked"),
+        }
+    }
     // Figures that need the nodes alive, then stop them all.
     let mut delays = Vec::new();
     for node in nodes.iter_mut() {
@@ -209,6 +251,9 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
     for node in nodes.iter_mut() {
         node.process.stop(STOP_GRACE);
     }
+    if let Some(mut server) = prometheus_server {
+        server.process.stop(STOP_GRACE);
+    }
     let (outcome, ledger) = outcome;
     let summary = summarize(&plan, &nodes, &ledger, delays, started, &outcome);
     let path = plan.out.join("summary.json");
@@ -217,6 +262,43 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
     print_summary(&summary);
     println!("\nwrote {}", path.display());
     Ok(outcome == "ok")
+}
+
+/// The load generator on a thread of its own: it waits for genesis and one slot, loads the
+/// nodes until two slots before the run ends, and waits those two slots for the last
+/// inclusions.
+fn start_load(
+    args: &ClusterArgs,
+    plan: &Plan,
+    tps: f64,
+) -> std::thread::JoinHandle<Result<crate::load::LoadReport>> {
+    let chain = &plan.genesis.chain;
+    let slot_ms = chain.slot_duration_ms;
+    let genesis_ms = chain.genesis_time * 1000;
+    let start_ms = genesis_ms + slot_ms;
+    let end_ms = match args.length {
+        RunLength::Epochs(epochs) => genesis_ms + epochs * chain.preset.slots_per_epoch() * slot_ms,
+        RunLength::Seconds(seconds) => now_ms() + seconds * 1000,
+    };
+    let drain_ms = 2 * slot_ms;
+    let load_ms = end_ms.saturating_sub(start_ms + drain_ms + 500);
+    let load = crate::load::LoadPlan {
+        apis: plan
+            .nodes
+            .iter()
+            .map(|n| format!("http://{}", n.api))
+            .collect(),
+        genesis: plan.genesis.clone(),
+        tps,
+        cross_shard: args.scenario.workload.cross_shard,
+        duration: Duration::from_millis(load_ms),
+        accounts: 64,
+        drain: Duration::from_millis(drain_ms),
+    };
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(start_ms.saturating_sub(now_ms())));
+        crate::load::run(&load, &mut |_, _| {})
+    })
 }
 
 fn print_table(plan: &Plan, nodes: &[RunningNode]) {

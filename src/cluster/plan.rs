@@ -74,7 +74,7 @@ pub fn simulation_only(scenario: &Scenario) -> Vec<String> {
 }
 
 /// Binds `count` distinct free ports on 127.0.0.1 (held together, then released).
-fn free_ports(count: usize) -> Result<Vec<u16>> {
+pub(crate) fn free_ports(count: usize) -> Result<Vec<u16>> {
     let listeners: Vec<TcpListener> = (0..count)
         .map(|_| TcpListener::bind("127.0.0.1:0"))
         .collect::<std::io::Result<_>>()

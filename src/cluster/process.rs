@@ -18,20 +18,26 @@ impl NodeProcess {
     /// Starts `shardnode node --config settings`, appending its output to `log`.
     pub fn start(settings: &Path, log: &Path) -> Result<Self> {
         let exe = std::env::current_exe().context("cannot find the shardnode executable")?;
+        let mut command = Command::new(exe);
+        command.arg("node").arg("--config").arg(settings);
+        Self::spawn(command, log)
+    }
+
+    /// Starts another program of the cluster (a Prometheus server) under the same rules.
+    pub fn start_program(program: &Path, args: &[String], log: &Path) -> Result<Self> {
+        let mut command = Command::new(program);
+        command.args(args);
+        Self::spawn(command, log)
+    }
+
+    fn spawn(mut command: Command, log: &Path) -> Result<Self> {
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(log)
             .with_context(|| format!("cannot open {}", log.display()))?;
         let err = out.try_clone()?;
-        let mut command = Command::new(exe);
-        command
-            .arg("node")
-            .arg("--config")
-            .arg(settings)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err);
+        command.stdin(Stdio::null()).stdout(out).stderr(err);
         #[cfg(target_os = "linux")]
         {
             use std::os::unix::process::CommandExt;
@@ -50,7 +56,9 @@ impl NodeProcess {
                 });
             }
         }
-        let child = command.spawn().context("cannot start a node process")?;
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {:?}", command.get_program()))?;
         Ok(Self { child })
     }
 

@@ -36,6 +36,14 @@ pub struct ClusterFlags {
     /// No live status line; a plain line every 5 s.
     #[arg(long)]
     pub quiet: bool,
+    /// Push this many signed transfers per second into the nodes' APIs (`shardnode load`),
+    /// and write its report to DIR/load.json.
+    #[arg(long)]
+    pub tps: Option<f64>,
+    /// Start a Prometheus server scraping every node (needs `prometheus` on PATH; Debian's
+    /// package); DIR/prometheus.yml is written either way.
+    #[arg(long)]
+    pub prometheus: bool,
 }
 
 /// Runs the cluster; `Ok(false)` when it failed (already reported).
@@ -65,5 +73,7 @@ pub fn run(flags: ClusterFlags) -> Result<bool> {
         stall_epochs: flags.stall_epochs,
         kills: flags.kills,
         quiet: flags.quiet,
+        tps: flags.tps,
+        prometheus: flags.prometheus,
     })
 }

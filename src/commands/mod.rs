@@ -4,5 +4,6 @@ pub mod cluster;
 pub mod config;
 pub mod genesis;
 pub mod keys;
+pub mod load;
 pub mod node;
 pub mod sim;

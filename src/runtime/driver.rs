@@ -11,6 +11,7 @@
 use super::clock::WallClock;
 use super::stats::RuntimeStats;
 use super::worker::NodeHandle;
+use crate::metrics::NodeMetrics;
 use beacon::node::{Event, Input, Output, Verdict};
 use consensus::primitives::Slot;
 use consensus::Preset;
@@ -63,6 +64,7 @@ pub struct Driver<P: Preset> {
     outputs: mpsc::UnboundedReceiver<Vec<Output>>,
     clock: WallClock,
     stats: Arc<Mutex<RuntimeStats>>,
+    metrics: NodeMetrics,
     peers: PeerBook,
     judging: HashMap<u64, Judging>,
     next_message: u64,
@@ -78,6 +80,7 @@ impl<P: Preset> Driver<P> {
         outputs: mpsc::UnboundedReceiver<Vec<Output>>,
         clock: WallClock,
         stats: Arc<Mutex<RuntimeStats>>,
+        metrics: NodeMetrics,
     ) -> Self {
         Self {
             network,
@@ -85,6 +88,7 @@ impl<P: Preset> Driver<P> {
             outputs,
             clock,
             stats,
+            metrics,
             peers: PeerBook::default(),
             judging: HashMap::new(),
             next_message: 0,
@@ -131,16 +135,21 @@ impl<P: Preset> Driver<P> {
                 tracing::info!(%peer, "peer connected");
                 let connected = self.network.connected_peers();
                 self.stats().connected_peers = connected;
+                self.metrics.set_peers(connected);
+                self.stats().peer_ids.insert(peer.to_string());
                 Input::PeerConnected(self.peers.number(peer))
             }
             NetworkEvent::PeerDisconnected(peer) => {
                 tracing::info!(%peer, "peer disconnected");
                 let connected = self.network.connected_peers();
                 self.stats().connected_peers = connected;
+                self.metrics.set_peers(connected);
+                self.stats().peer_ids.remove(&peer.to_string());
                 Input::PeerDisconnected(self.peers.number(peer))
             }
             NetworkEvent::Banned { .. } => {
                 self.stats().banned_peers += 1;
+                self.metrics.peer_banned();
                 return;
             }
             NetworkEvent::Gossip {
@@ -162,6 +171,8 @@ impl<P: Preset> Driver<P> {
                     self.network
                         .report(&id, &from, Acceptance::Ignore, "node busy");
                     self.stats().verdict(topic.kind(), "node_busy");
+                    self.metrics
+                        .observe_verdict(topic.kind(), "ignore", "node_busy");
                     return;
                 }
                 self.judging.insert(
@@ -281,6 +292,8 @@ impl<P: Preset> Driver<P> {
         imported_slot: Option<Slot>,
     ) {
         self.stats().verdict(topic.kind(), verdict.label());
+        self.metrics
+            .observe_verdict(topic.kind(), verdict.kind(), verdict.label());
         let Some(judging) = self.judging.remove(&message) else {
             return;
         };
@@ -304,6 +317,7 @@ impl<P: Preset> Driver<P> {
     }
 
     fn on_event(&mut self, event: Event) {
+        self.metrics.observe_event(&event);
         match event {
             Event::Finalized(checkpoint) => {
                 tracing::info!(epoch = checkpoint.epoch, root = %checkpoint.root, "finalized");
@@ -312,6 +326,9 @@ impl<P: Preset> Driver<P> {
                 if stats.first_finalized_epoch.is_none() && checkpoint.epoch > 0 {
                     stats.first_finalized_epoch = Some(checkpoint.epoch);
                     stats.first_finalized_at_ms = Some(now);
+                    let since_genesis = now.saturating_sub(self.clock.slot_start_ms(0));
+                    self.metrics
+                        .first_finality(checkpoint.epoch, since_genesis as f64 / 1000.0);
                 }
             }
             Event::Justified(checkpoint) => {

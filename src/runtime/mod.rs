@@ -120,6 +120,7 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
     let thread = runtime.block_on(async {
         let network = Network::new(p2p).context("starting the network")?;
         let stats = Arc::new(Mutex::new(RuntimeStats::new(chain.active_shard_count)));
+        let metrics = crate::metrics::NodeMetrics::new().context("defining the metrics")?;
         if let Ok(mut stats) = stats.lock() {
             stats.peer_id = network.local_peer_id().to_string();
         }
@@ -128,15 +129,29 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
             handle,
             outputs,
             thread,
-        } = worker::spawn(node).context("starting the node thread")?;
+        } = worker::spawn(node, metrics.clone()).context("starting the node thread")?;
         let listener = tokio::net::TcpListener::bind(settings.api)
             .await
             .with_context(|| format!("cannot bind the API to {}", settings.api))?;
         let (stop_api, api_stopped) = tokio::sync::watch::channel(false);
-        let router = crate::api::router(crate::api::ApiState {
+        let api_state = crate::api::ApiState {
             node: handle.clone(),
             stats: stats.clone(),
             clock,
+            metrics: metrics.clone(),
+        };
+        let router = crate::api::router(api_state.clone());
+        let metrics_listener = tokio::net::TcpListener::bind(settings.metrics)
+            .await
+            .with_context(|| format!("cannot bind the metrics endpoint to {}", settings.metrics))?;
+        let metrics_router = crate::api::metrics_router(api_state);
+        let mut metrics_stopped = api_stopped.clone();
+        let metrics_server = tokio::spawn(async move {
+            let _ = axum::serve(metrics_listener, metrics_router)
+                .with_graceful_shutdown(async move {
+                    let _ = metrics_stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
         });
         let api = tokio::spawn(async move {
             let mut stopped = api_stopped;
@@ -146,12 +161,13 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
                 })
                 .await;
         });
-        tracing::info!(api = %settings.api, "HTTP API up");
-        let driver = driver::Driver::new(network, handle, outputs, clock, stats);
+        tracing::info!(api = %settings.api, metrics = %settings.metrics, "HTTP API and metrics up");
+        let driver = driver::Driver::new(network, handle, outputs, clock, stats, metrics);
         driver.run(shutdown_signal()).await;
         tracing::info!("stopping");
         let _ = stop_api.send(true);
         let _ = api.await;
+        let _ = metrics_server.await;
         anyhow::Ok(thread)
     })?;
     // Every handle is gone: the node thread flushes the store durably and ends.

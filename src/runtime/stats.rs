@@ -4,7 +4,7 @@
 //! HTTP API.
 
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Arrival delays kept for percentiles (the most recent ones).
 const DELAY_SAMPLES: usize = 4096;
@@ -15,6 +15,8 @@ pub struct RuntimeStats {
     pub peer_id: String,
     pub listen: Vec<String>,
     pub connected_peers: usize,
+    /// The peer ids connected now.
+    pub peer_ids: BTreeSet<String>,
     pub banned_peers: u64,
     pub first_finalized_epoch: Option<u64>,
     /// When the node saw its first finalized epoch (ms since the Unix epoch).

@@ -2,8 +2,10 @@
 //! batches leave over an unbounded one. Block imports, epoch processing and signature batches
 //! run here, so the network reactor never waits behind them.
 
+use crate::metrics::NodeMetrics;
 use beacon::node::{Input, Node, Output};
 use consensus::Preset;
+use networking::Topic;
 use tokio::sync::{mpsc, oneshot};
 
 /// Inputs waiting for the node at most; past that, gossip is dropped (and ignored).
@@ -71,7 +73,7 @@ pub struct Started<P: Preset> {
 }
 
 /// Starts the node's thread.
-pub fn spawn<P: Preset>(node: Node<P>) -> std::io::Result<Started<P>> {
+pub fn spawn<P: Preset>(node: Node<P>, metrics: NodeMetrics) -> std::io::Result<Started<P>> {
     let (work_tx, mut work_rx) = mpsc::channel::<Work<P>>(QUEUE_CAPACITY);
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let thread = std::thread::Builder::new()
@@ -81,12 +83,34 @@ pub fn spawn<P: Preset>(node: Node<P>) -> std::io::Result<Started<P>> {
             while let Some(work) = work_rx.blocking_recv() {
                 match work {
                     Work::Input(input) => {
+                        let timed = match &input {
+                            Input::Gossip { topic, .. } => match topic {
+                                Topic::BeaconBlock => Some(true),
+                                Topic::ShardBlock(_) => Some(false),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        let started = std::time::Instant::now();
                         let outputs = node.handle(input);
+                        let seconds = started.elapsed().as_secs_f64();
+                        match timed {
+                            Some(true) => metrics.observe_beacon_block_import(seconds),
+                            Some(false) => metrics.observe_shard_block_import(seconds),
+                            None => {}
+                        }
                         if !outputs.is_empty() && out_tx.send(outputs).is_err() {
                             break;
                         }
                     }
-                    Work::Query(query) => query(&mut node),
+                    Work::Query(query) => {
+                        query(&mut node);
+                        // A query may have produced outputs (submitted transactions to gossip).
+                        let outputs = node.take_outputs();
+                        if !outputs.is_empty() && out_tx.send(outputs).is_err() {
+                            break;
+                        }
+                    }
                 }
             }
             if let Err(e) = node.store_mut().flush() {

@@ -222,34 +222,9 @@ impl<P: Preset> Node<P> {
         }
     }
 
-    /// Transactions submitted by a user: admitted, then gossiped per shard.
+    /// Transactions submitted by a user: each admitted on its own, then gossiped per shard
+    /// (see [`Node::submit_transactions`], which also answers for each).
     pub(super) fn on_submitted(&mut self, transactions: Vec<Transaction>) {
-        let asc = self.chain.active_shard_count;
-        let Ok(admitted) = self.admit_transactions(transactions) else {
-            return;
-        };
-        let mut per_shard: std::collections::BTreeMap<u64, Vec<Transaction>> = Default::default();
-        for tx in admitted {
-            per_shard
-                .entry(compute_home_shard(&tx.from, asc))
-                .or_default()
-                .push(tx);
-        }
-        for (_, txs) in per_shard {
-            for chunk in txs.chunks(networking::MAX_TRANSACTIONS_PER_MESSAGE) {
-                let Ok(transactions) = chunk.to_vec().try_into() else {
-                    continue;
-                };
-                let message =
-                    GossipMessage::Transactions(Box::new(TransactionBatch { transactions }));
-                let topic = message.topic(asc);
-                if let Ok(bytes) = message.encode() {
-                    self.out.push(Output::Publish {
-                        topic,
-                        bytes: bytes.into(),
-                    });
-                }
-            }
-        }
+        let _ = self.submit_transactions(transactions);
     }
 }

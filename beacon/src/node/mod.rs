@@ -47,6 +47,7 @@ pub mod shard_chain;
 mod shard_heads;
 mod shard_import;
 pub mod shufflings;
+pub mod submit;
 pub mod summary;
 mod sync;
 pub mod verdict;
@@ -57,7 +58,8 @@ pub use config::{
 pub use errors::NodeError;
 pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId};
 pub use prune::Retained;
-pub use summary::{NodeSummary, ShardSummary};
+pub use submit::SubmitError;
+pub use summary::{HeadGauges, NodeSummary, ShardSummary};
 pub use verdict::{IgnoreReason, RejectReason, Verdict};
 
 use crate::fork_choice::ForkChoice;
@@ -340,6 +342,17 @@ impl<P: Preset> Node<P> {
         self.fork_choice.block_state(&self.head)
     }
 
+    /// The post-state of block `root`, while fork choice holds it (from the finalized block
+    /// up).
+    pub fn block_state(&self, root: &Root) -> Option<&BeaconState<P>> {
+        self.fork_choice.block_state(root)
+    }
+
+    /// The canonical block at exactly `slot`, while it is in memory.
+    pub fn canonical_root_at(&self, slot: Slot) -> Option<Root> {
+        self.canonical.get(&slot).copied()
+    }
+
     /// The canonical beacon chain: `(slot, root)` of each block, oldest first.
     pub fn canonical_blocks(&self) -> Vec<(Slot, Root)> {
         self.canonical.iter().map(|(s, r)| (*s, *r)).collect()
@@ -363,6 +376,22 @@ impl<P: Preset> Node<P> {
         let state = self.finalized_state()?;
         let crosslink = state.current_crosslinks.get(shard as usize)?;
         crosslink.end_epoch.checked_mul(P::SLOTS_PER_EPOCH)
+    }
+
+    /// Block `root`, copied, the genesis block included (the node never stores that one as a
+    /// block: it is implied by the genesis state).
+    pub fn beacon_block_or_genesis(&self, root: &Root) -> Option<BeaconBlock> {
+        if let Some(block) = self.blocks.get(root) {
+            return Some(block.as_ref().clone());
+        }
+        if *root != self.genesis_root {
+            return None;
+        }
+        let state = self.fork_choice.block_state(root)?;
+        Some(BeaconBlock {
+            state_root: crate::state_root::state_root(state),
+            ..BeaconBlock::default()
+        })
     }
 
     pub fn beacon_block(&self, root: &Root) -> Option<&BeaconBlock> {

@@ -7,7 +7,9 @@
 
 use consensus::primitives::{Root, Shard, Slot};
 use shard::execute::{execute_block_with, ExecutionContext};
-use shard::{Mempool, MempoolLimits, Receipt, ShardBlock, ShardBlockHeader, ShardState};
+use shard::{
+    Mempool, MempoolError, MempoolLimits, Receipt, ShardBlock, ShardBlockHeader, ShardState,
+};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -211,6 +213,13 @@ impl ShardChain {
     pub fn admit(&mut self, tx: shard::Transaction) -> bool {
         self.with_head_state_and_mempool(|state, mempool| mempool.insert(tx, state, false).is_ok())
             .unwrap_or(false)
+    }
+
+    /// [`Self::admit`] with the mempool's reason for a refusal (`None`: no head state).
+    pub fn admit_checked(&mut self, tx: shard::Transaction) -> Option<Result<(), MempoolError>> {
+        self.with_head_state_and_mempool(|state, mempool| {
+            mempool.insert(tx, state, false).map(|_| ())
+        })
     }
 
     /// Records an executed block with its post-state.

@@ -88,3 +88,40 @@ impl<P: Preset> Node<P> {
         }
     }
 }
+
+/// Figures of the head state a metrics exporter reports beside the [`NodeSummary`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HeadGauges {
+    pub previous_justified_epoch: Epoch,
+    /// Validators active in the head state's current epoch.
+    pub active_validators: u64,
+    /// Deposits the chain has processed (`eth1_deposit_index`).
+    pub deposits_processed: u64,
+    /// Per shard: the end epoch of the head state's current crosslink.
+    pub crosslink_end_epochs: Vec<Epoch>,
+}
+
+impl<P: Preset> Node<P> {
+    /// See [`HeadGauges`] (all zero before the head state is known).
+    pub fn head_gauges(&self) -> HeadGauges {
+        let Some(state) = self.head_state() else {
+            return HeadGauges::default();
+        };
+        let epoch = consensus::accessors::get_current_epoch(state);
+        HeadGauges {
+            previous_justified_epoch: state.previous_justified_checkpoint.epoch,
+            active_validators: state
+                .validators
+                .iter()
+                .filter(|v| consensus::accessors::is_active_validator(v, epoch))
+                .count() as u64,
+            deposits_processed: state.eth1_deposit_index,
+            crosslink_end_epochs: state
+                .current_crosslinks
+                .iter()
+                .take(self.shards.len())
+                .map(|c| c.end_epoch)
+                .collect(),
+        }
+    }
+}
