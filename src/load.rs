@@ -4,22 +4,24 @@
 //! the first `accounts` genesis accounts of every shard (their keys derive from the genesis
 //! file, as every node's do), nonces are kept per sender (and re-read from the API when a node
 //! says one is stale or too far ahead), recipients are on the sender's shard or, for the
-//! `cross_shard` share, on another. Every `TICK_MS` it submits the transfers due, round-robin
-//! over the nodes' APIs.
+//! `cross_shard` share, on another. Every `TICK_MS` it submits the transfers due, as one SSZ
+//! body, round-robin over the nodes' APIs.
 //!
 //! What it measures, from outside the nodes, by polling their API:
 //! - **inclusion latency**: for a sample of senders, from submission until the sender's nonce
 //!   at its shard's head has passed the transaction's (the poll interval is the resolution);
 //! - **cross-shard credit latency**: probe transfers to fresh addresses that nothing else pays,
-//!   from submission until the destination balance shows them.
+//!   from submission until the destination balance shows them; at the end, each probe's status
+//!   as `GET /shardnode/v1/transactions/{hash}` reports it (finalized, credited).
 //!
 //! **Must never** hold a protocol rule: it only signs what a wallet would and reads the API.
 
 use crate::runtime::genesis_file::GenesisFile;
 use anyhow::{bail, Context, Result};
+use consensus::primitives::Root;
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use shard::transaction::address_of;
 use shard::types::{compute_home_shard, Address};
 use shard::Transaction;
@@ -95,6 +97,9 @@ pub struct LoadReport {
     pub probes_sent: usize,
     pub probes_credited: usize,
     pub cross_shard_credit: Latency,
+    /// What `GET /shardnode/v1/transactions/{hash}` on the node that accepted it answered for
+    /// each probe transfer: when it was seen credited, or at the end if never, by status (`finalized+credited`, `included+not_credited`, ...).
+    pub probe_statuses: BTreeMap<String, u64>,
     /// Refusals by class (the API's failure labels, HTTP statuses, transport errors).
     pub errors: BTreeMap<String, u64>,
 }
@@ -111,8 +116,9 @@ struct Sender {
 struct Probe {
     address: Address,
     shard: u64,
-    /// Submission times of probe transfers (1 unit each) not yet seen credited.
-    pending: VecDeque<Instant>,
+    /// Probe transfers (1 unit each) not yet seen credited: submission time, hash, and the API
+    /// (index) that accepted it, which is asked for its status.
+    pending: VecDeque<(Instant, Root, usize)>,
     credited: u64,
 }
 
@@ -162,24 +168,47 @@ impl Client {
         Ok((number("balance")?, number("nonce")?))
     }
 
+    /// `GET /shardnode/v1/transactions/{hash}` of API `api`: the status, and for a cross-shard transfer
+    /// whether it is credited (`status+credited` or `status+not_credited`).
+    fn transaction_status(&mut self, api: usize, hash: &Root) -> String {
+        let url = format!(
+            "{}/shardnode/v1/transactions/0x{}",
+            self.apis[api % self.apis.len().max(1)],
+            hex::encode(hash.0)
+        );
+        match self.agent.get(&url).call() {
+            Ok(response) => {
+                let body: Value = response.into_json().unwrap_or(Value::Null);
+                let status = body["data"]["status"].as_str().unwrap_or("unreadable");
+                match body["data"]["cross_shard"]["credited"].as_bool() {
+                    Some(true) => format!("{status}+credited"),
+                    Some(false) => format!("{status}+not_credited"),
+                    None => status.to_string(),
+                }
+            }
+            Err(ureq::Error::Status(code, _)) => format!("http_{code}"),
+            Err(ureq::Error::Transport(_)) => "transport".to_string(),
+        }
+    }
+
     /// Submits `txs`; answers per transaction `Ok` or the failure label, or the whole
     /// request's error class.
     fn submit(&mut self, txs: &[Transaction]) -> Result<Vec<Result<(), String>>, String> {
-        let body: Vec<Value> = txs
-            .iter()
-            .map(|tx| {
-                json!({
-                    "from": format!("0x{}", hex::encode(tx.from.0)),
-                    "to": format!("0x{}", hex::encode(tx.to.0)),
-                    "amount": tx.amount.to_string(),
-                    "fee": tx.fee.to_string(),
-                    "nonce": tx.nonce.to_string(),
-                    "signature": format!("0x{}", hex::encode(tx.signature.0)),
-                })
-            })
-            .collect();
+        // SSZ: the transactions' fixed-size encodings back to back (docs/api.md).
+        let mut body = Vec::with_capacity(txs.len() * shard::transaction::TRANSACTION_SIZE);
+        for tx in txs {
+            match consensus::sszx::encode(tx) {
+                Ok(bytes) => body.extend_from_slice(&bytes),
+                Err(_) => return Err("encode".to_string()),
+            }
+        }
         let url = format!("{}/shardnode/v1/transactions", self.api());
-        match self.agent.post(&url).send_json(Value::Array(body)) {
+        match self
+            .agent
+            .post(&url)
+            .set("Content-Type", "application/octet-stream")
+            .send_bytes(&body)
+        {
             Ok(_) => Ok(vec![Ok(()); txs.len()]),
             Err(ureq::Error::Status(code, response)) => {
                 let body: Value = response.into_json().unwrap_or(Value::Null);
@@ -287,7 +316,7 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
         rng
     };
     let start = Instant::now();
-    let mut due = 0.0f64;
+    let mut scheduled = 0u64;
     let mut cursor = 0usize;
     let mut last_poll = start;
     let mut last_probe = start;
@@ -305,9 +334,10 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
             break;
         }
         if loading {
-            due += plan.tps * TICK_MS as f64 / 1000.0;
-            let count = due.floor() as usize;
-            due -= count as f64;
+            // What the rate owes by now, so that a slow round is made up in the next.
+            let owed = (plan.tps * elapsed.as_secs_f64()).floor() as u64;
+            let count = owed.saturating_sub(scheduled) as usize;
+            scheduled += count as u64;
             let mut batch = Vec::with_capacity(count + 1);
             let mut who = Vec::with_capacity(count + 1);
             for _ in 0..count {
@@ -375,7 +405,9 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
             if !batch.is_empty() {
                 report.submitted += batch.len() as u64;
                 let submitted_at = Instant::now();
-                match client.submit(&batch) {
+                let answers = client.submit(&batch);
+                let used_api = client.next;
+                match answers {
                     Ok(answers) => {
                         for ((answer, (index, probe)), tx) in
                             answers.iter().zip(who.iter()).zip(batch.iter())
@@ -387,7 +419,11 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
                                         pending.push_back((tx.nonce, submitted_at));
                                     }
                                     if let Some(p) = probe {
-                                        probes[*p].pending.push_back(submitted_at);
+                                        probes[*p].pending.push_back((
+                                            submitted_at,
+                                            tx.root(),
+                                            used_api,
+                                        ));
                                         report.probes_sent += 1;
                                     }
                                 }
@@ -422,6 +458,11 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
         let next = start
             + Duration::from_millis(TICK_MS) * ((elapsed.as_millis() as u64 / TICK_MS) as u32 + 1);
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+    // The probes never seen credited: what their node says of them.
+    for (_, hash, api) in probes.iter().flat_map(|p| p.pending.iter()) {
+        let status = client.transaction_status(*api, hash);
+        *report.probe_statuses.entry(status).or_default() += 1;
     }
     report.seconds = plan.duration.as_secs_f64();
     report.accepted_tps = report.accepted as f64 / report.seconds.max(1e-9);
@@ -484,8 +525,11 @@ fn poll(
             Ok((balance, _)) => {
                 while probe.credited < balance {
                     probe.credited += 1;
-                    if let Some(at) = probe.pending.pop_front() {
+                    if let Some((at, hash, api)) = probe.pending.pop_front() {
                         credit_ms.push(now.duration_since(at).as_millis() as u64);
+                        // What the node that accepted it says, now that it is credited.
+                        let status = client.transaction_status(api, &hash);
+                        *report.probe_statuses.entry(status).or_default() += 1;
                     }
                 }
             }
@@ -521,6 +565,19 @@ pub fn render(report: &LoadReport) -> String {
             "{} of {} probes credited",
             report.probes_credited, report.probes_sent
         ),
+    );
+    let statuses: Vec<String> = report
+        .probe_statuses
+        .iter()
+        .map(|(status, n)| format!("{status} {n}"))
+        .collect();
+    out += &format!(
+        "probe status (API)          {}\n",
+        if statuses.is_empty() {
+            "none".to_string()
+        } else {
+            statuses.join(", ")
+        }
     );
     if report.errors.is_empty() {
         out += "errors                      none\n";

@@ -19,8 +19,8 @@
 
 use beacon::node::{Event, HeadGauges, NodeSummary};
 use prometheus::{
-    exponential_buckets, Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, IntCounter,
-    IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    exponential_buckets, Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec,
+    IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// The metrics of one node.
@@ -49,6 +49,8 @@ pub struct NodeMetrics {
     shard_block_import: Histogram,
     peer_bans: IntCounter,
     submitted: IntCounterVec,
+    inclusion: Histogram,
+    store_commit: HistogramVec,
     // The process.
     cpu_seconds: Gauge,
     resident_bytes: Gauge,
@@ -100,6 +102,18 @@ fn histogram(
     Ok(metric)
 }
 
+fn histogram_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    buckets: Vec<f64>,
+    labels: &[&str],
+) -> Result<HistogramVec, MetricsError> {
+    let metric = HistogramVec::new(HistogramOpts::new(name, help).buckets(buckets), labels)?;
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
+}
+
 fn gauge(registry: &Registry, name: &str, help: &str) -> Result<Gauge, MetricsError> {
     let metric = Gauge::new(name, help)?;
     registry.register(Box::new(metric.clone()))?;
@@ -112,6 +126,10 @@ impl NodeMetrics {
         let r = Registry::new();
         // 0.5 ms .. ~16 s, doubling.
         let seconds = exponential_buckets(0.0005, 2.0, 16)?;
+        // 50 ms .. ~205 s, doubling: inclusion takes slots, not milliseconds.
+        let slow_seconds = exponential_buckets(0.05, 2.0, 13)?;
+        // 20 us .. ~0.65 s, doubling.
+        let commit_seconds = exponential_buckets(0.00002, 2.0, 16)?;
         let reorgs = IntCounter::new(
             "beacon_reorgs_total",
             "Head changes that left blocks of the old head's chain off the canonical chain",
@@ -198,6 +216,19 @@ impl NodeMetrics {
                 "shardnode_shard_block_import_seconds",
                 "Time the node took on a gossip shard block (decode, checks, execution)",
                 seconds,
+            )?,
+            inclusion: histogram(
+                &r,
+                "shardnode_transaction_inclusion_seconds",
+                "Seconds from a transaction's submission to this node's API to this node's import of the first shard block including it",
+                slow_seconds,
+            )?,
+            store_commit: histogram_vec(
+                &r,
+                "shardnode_store_commit_seconds",
+                "Time of one redb commit: `durable` (fsync: flushes, anchors, slashing protection) or `deferred` (visible, not yet durable)",
+                commit_seconds,
+                &["durability"],
             )?,
             peer_bans,
             submitted: int_counter_vec(
@@ -301,6 +332,19 @@ impl NodeMetrics {
         self.submitted.with_label_values(&[outcome]).inc_by(count);
     }
 
+    /// A transaction submitted here `seconds` ago was included in an imported shard block.
+    pub fn observe_inclusion(&self, seconds: f64) {
+        self.inclusion.observe(seconds);
+    }
+
+    /// One store commit took `seconds`.
+    pub fn observe_store_commit(&self, durable: bool, seconds: f64) {
+        let label = if durable { "durable" } else { "deferred" };
+        self.store_commit
+            .with_label_values(&[label])
+            .observe(seconds);
+    }
+
     pub fn set_peers(&self, peers: usize) {
         self.peers.set(peers as i64);
     }
@@ -330,6 +374,23 @@ impl NodeMetrics {
         if let Some(bytes) = resident_bytes() {
             self.resident_bytes.set(bytes);
         }
+    }
+}
+
+/// Times the store's commits into [`NodeMetrics`] (the store never reads a clock itself).
+pub struct CommitTimer(pub NodeMetrics);
+
+impl beacon::store::CommitHook for CommitTimer {
+    fn around(
+        &self,
+        durable: bool,
+        commit: &mut dyn FnMut() -> Result<(), beacon::store::StoreError>,
+    ) -> Result<(), beacon::store::StoreError> {
+        let started = std::time::Instant::now();
+        let result = commit();
+        self.0
+            .observe_store_commit(durable, started.elapsed().as_secs_f64());
+        result
     }
 }
 
@@ -374,5 +435,91 @@ mod tests {
             assert!(text.contains(name), "missing {name} in\n{text}");
         }
         assert!(b.render().contains("libp2p_peers 0"));
+    }
+
+    /// Every family, with a sample in each (histogram and labelled families appear only once
+    /// observed).
+    fn every_family() -> (NodeMetrics, std::collections::BTreeSet<String>) {
+        let m = NodeMetrics::new().expect("metrics register");
+        m.observe_verdict("beacon_block", "accept", "accept");
+        m.observe_beacon_block_import(0.01);
+        m.observe_shard_block_import(0.01);
+        m.observe_submitted("accepted", 1);
+        m.observe_inclusion(1.0);
+        m.observe_store_commit(true, 0.001);
+        m.first_finality(2, 40.0);
+        m.observe_process();
+        for shard in [
+            &m.shard_head_slot,
+            &m.shard_mempool,
+            &m.shard_crosslink_epoch,
+        ] {
+            shard.with_label_values(&["0"]).set(1);
+        }
+        for shard in [
+            &m.shard_transactions,
+            &m.shard_receipts_sent,
+            &m.shard_receipts_credited,
+        ] {
+            shard.with_label_values(&["0"]).inc();
+        }
+        let families = m
+            .registry()
+            .gather()
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect();
+        (m, families)
+    }
+
+    /// Every metric the Grafana dashboard queries is one this file defines.
+    #[test]
+    fn the_dashboard_queries_only_defined_metrics() {
+        let (_, families) = every_family();
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/dashboards/shardnode.json"
+        ));
+        let dashboard: serde_json::Value = serde_json::from_str(text).expect("dashboard is JSON");
+        let mut queried = 0;
+        for panel in dashboard["panels"].as_array().expect("panels") {
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                let expr = target["expr"].as_str().expect("expr");
+                for token in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                    let is_metric = ["beacon_", "shardnode_", "libp2p_", "process_"]
+                        .iter()
+                        .any(|p| token.starts_with(p));
+                    if !is_metric {
+                        continue;
+                    }
+                    let family = ["_bucket", "_sum", "_count"]
+                        .iter()
+                        .find_map(|suffix| token.strip_suffix(suffix))
+                        .filter(|base| families.contains(*base))
+                        .unwrap_or(token);
+                    assert!(
+                        families.contains(family),
+                        "panel {:?} queries {token}, which src/metrics.rs does not define",
+                        panel["title"]
+                    );
+                    queried += 1;
+                }
+            }
+        }
+        assert!(queried >= 10, "only {queried} metric references found");
+    }
+
+    /// docs/metrics.md lists every metric.
+    #[test]
+    fn every_metric_is_documented() {
+        let (_, families) = every_family();
+        let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md"));
+        for family in &families {
+            assert!(
+                doc.contains(family.as_str()),
+                "docs/metrics.md does not list {family}"
+            );
+        }
+        assert!(families.len() >= 24, "{families:?}");
     }
 }

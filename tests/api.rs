@@ -5,74 +5,41 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use beacon::node::{DirectTransactionVerifier, Genesis, Node, NodeConfig};
-use beacon::store::{SimDisk, Store};
-use consensus::bls::{interop_secret_key, Crypto};
 use consensus::{ChainConfig, Minimal};
 use serde_json::Value;
 use shard::genesis::genesis_keys;
 use shard::{GenesisAccounts, Transaction};
-use shardnode::api::{router, ApiState};
-use shardnode::metrics::NodeMetrics;
-use shardnode::runtime::clock::WallClock;
-use shardnode::runtime::stats::RuntimeStats;
+use shardnode::api::router;
 use shardnode::runtime::worker;
-use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 const VALIDATORS: u64 = 64;
 
 struct Fixture {
     app: Router,
+    node: worker::NodeHandle<Minimal>,
     // Keeps the node thread alive.
-    _thread: std::thread::JoinHandle<Node<Minimal>>,
+    _thread: std::thread::JoinHandle<beacon::node::Node<Minimal>>,
     keys: Vec<ed25519_dalek::SigningKey>,
 }
 
 fn fixture() -> Fixture {
-    let chain = ChainConfig {
-        validator_count: VALIDATORS,
-        genesis_time: 0,
-        ..ChainConfig::default()
-    };
     let accounts = GenesisAccounts {
         accounts_per_shard: 4,
         balance: 1_000_000,
     };
-    let genesis = Genesis::<Minimal>::build(&chain, accounts).expect("genesis");
-    let config = NodeConfig {
-        chain: chain.clone(),
-        genesis,
-        validators: (0..VALIDATORS)
-            .map(|v| (v, interop_secret_key(v)))
-            .collect(),
-        crypto: Crypto::Real,
-        transaction_verifier: Arc::new(DirectTransactionVerifier),
-        seed: 0,
-        max_receipts_per_block: 256,
-        history_epochs: None,
-    };
-    let store = Store::open_sim(&SimDisk::new()).expect("store");
-    let node = Node::open(config, store, 0).expect("node opens");
-    let metrics = NodeMetrics::new().expect("metrics");
-    let started = worker::spawn(node, metrics.clone()).expect("node thread");
-    let state = ApiState {
-        node: started.handle,
-        stats: Arc::new(Mutex::new(RuntimeStats::new(chain.active_shard_count))),
-        clock: WallClock::new(chain.genesis_time, chain.slot_duration_ms),
-        metrics,
-    };
-    // Outputs (gossip of submitted transactions) have nowhere to go here: drain them.
-    let mut outputs = started.outputs;
-    std::thread::spawn(move || while outputs.blocking_recv().is_some() {});
+    let local = shardnode::api::local::start::<Minimal>(VALIDATORS, accounts).expect("node starts");
+    let chain = local.chain.clone();
+    let state = local.state;
     let keys = genesis_keys(0, chain.active_shard_count, 4)
         .expect("genesis keys")
         .into_iter()
         .map(|(_, key)| key)
         .collect();
     Fixture {
+        node: state.node.clone(),
         app: router(state),
-        _thread: started.thread,
+        _thread: local.thread,
         keys,
     }
 }
@@ -409,6 +376,55 @@ async fn bad_requests_get_a_4xx_that_says_why() {
             "does not take that method",
         ),
         (
+            "POST",
+            "/shardnode/v1/transactions".into(),
+            Some(("application/octet-stream", vec![0u8; 100])),
+            StatusCode::BAD_REQUEST,
+            "not a whole number of 152-byte transactions",
+        ),
+        (
+            "POST",
+            "/shardnode/v1/transactions".into(),
+            Some(("application/octet-stream", Vec::new())),
+            StatusCode::BAD_REQUEST,
+            "empty",
+        ),
+        (
+            "GET",
+            "/shardnode/v1/transactions/0x1234".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "expected 32",
+        ),
+        (
+            "GET",
+            format!("/shardnode/v1/transactions/{unknown_root}"),
+            None,
+            StatusCode::NOT_FOUND,
+            "not known to this node",
+        ),
+        (
+            "GET",
+            "/eth/v1/events".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "`topics` is required",
+        ),
+        (
+            "GET",
+            "/eth/v1/events?topics=head,heads".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "unknown event topic \"heads\"",
+        ),
+        (
+            "GET",
+            "/eth/v1/events?topic=head".into(),
+            None,
+            StatusCode::BAD_REQUEST,
+            "unknown query parameter",
+        ),
+        (
             "GET",
             "/eth/v1/nope".into(),
             None,
@@ -505,7 +521,12 @@ async fn every_documented_path_answers() {
         if template == "/metrics" {
             continue; // served on the metrics address, checked by the cluster test
         }
+        if template == "/eth/v1/events" {
+            // An endless stream: checked by `a_transaction_is_followed_from_submission_to_its_block`.
+            continue;
+        }
         let path = template
+            .replace("{hash}", &format!("0x{}", "22".repeat(32)))
             .replace("{block_id}", "head")
             .replace("{state_id}", "head")
             .replace("{validator_id}", "0")
@@ -527,4 +548,99 @@ async fn every_documented_path_answers() {
             );
         }
     }
+}
+
+/// A transaction submitted as SSZ is pending, then (after the node's own validators propose a
+/// shard block over a few slots of ticks) included at a slot; the event stream reports the
+/// beacon blocks and heads meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_is_followed_from_submission_to_its_block() {
+    use futures::StreamExt;
+    let f = fixture();
+    let shard_one = genesis_keys(1, ChainConfig::default().active_shard_count, 4).expect("keys");
+    let to = shard::transaction::address_of(&shard_one[0].1);
+    let tx = Transaction::signed_transfer(&f.keys[0], to, 25, 3, 0);
+    let hash = hex0x(&tx.root().0);
+    let ssz = consensus::sszx::encode(&tx).expect("encodes");
+    let (status, body, _) = call(
+        &f.app,
+        "POST",
+        "/shardnode/v1/transactions",
+        Some(("application/octet-stream", ssz)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["data"][0], hash);
+    let path = format!("/shardnode/v1/transactions/{hash}");
+    let (status, body, _) = call(&f.app, "GET", &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["status"], "pending", "{body}");
+    assert_eq!(body["data"]["shard"], "0");
+    assert!(body["data"]["included"].is_null());
+
+    // Subscribe, then let slots pass.
+    let response = f
+        .app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/eth/v1/events?topics=block,head")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("router answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get("content-type").map(|v| v.as_bytes()),
+        Some(&b"text/event-stream"[..])
+    );
+    let mut stream = response.into_body().into_data_stream();
+    let slot_ms = ChainConfig::default().slot_duration_ms;
+    let mut included = Value::Null;
+    for slot in 1..=6u64 {
+        f.node
+            .input(beacon::node::Input::Tick {
+                now_ms: slot * slot_ms + slot_ms / 2,
+            })
+            .await
+            .expect("node takes the tick");
+        let (_, body, _) = call(&f.app, "GET", &path, None).await;
+        if body["data"]["status"] == "included" {
+            included = body;
+            break;
+        }
+    }
+    assert_eq!(included["data"]["status"], "included", "{included}");
+    assert_eq!(included["data"]["shard"], "0");
+    assert!(included["data"]["included"]["slot"].as_str().is_some());
+    // The recipient lives on shard 1: a cross-shard transfer.
+    assert_eq!(
+        included["data"]["cross_shard"]["destination"], "1",
+        "{included}"
+    );
+    assert_eq!(
+        included["data"]["cross_shard"]["receipt_index"], "0",
+        "{included}"
+    );
+    assert!(included["data"]["cross_shard"]["credited"].is_boolean());
+
+    let mut text = String::new();
+    while !(text.contains("event: block") && text.contains("event: head")) {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream goes on")
+            .expect("a chunk");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let block_line = text
+        .lines()
+        .skip_while(|l| *l != "event: block")
+        .nth(1)
+        .expect("a data line after the block event");
+    let data: Value =
+        serde_json::from_str(block_line.trim_start_matches("data: ")).expect("data is JSON");
+    assert_eq!(data["slot"], "1", "{text}");
+    assert!(data["block"].as_str().is_some_and(|b| b.len() == 66));
 }

@@ -121,3 +121,48 @@ fn node_and_cluster_refuse_bad_settings_by_name() {
     assert!(stderr(&out).contains("NODE@SLOT") || stderr(&out).contains("two"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `sim --out` writes every node's final metrics in the Prometheus text format, from the
+/// definitions the real node serves.
+#[test]
+fn sim_writes_each_nodes_metrics() {
+    let dir = std::env::temp_dir().join(format!("shardnode-sim-metrics-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = shardnode(&[
+        "sim",
+        "--quiet",
+        "--set",
+        "epochs=5",
+        "--set",
+        "crypto=fake",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value = |text: &str, name: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    for node in 0..4 {
+        let path = dir.join(format!("metrics/node-{node}.prom"));
+        let text = std::fs::read_to_string(&path).expect("metrics file");
+        assert!(
+            text.contains("# TYPE beacon_finalized_epoch gauge"),
+            "{text}"
+        );
+        assert!(
+            value(&text, "beacon_finalized_epoch ") >= 2.0,
+            "node {node}: {text}"
+        );
+        assert!(value(&text, "beacon_head_slot ") >= 39.0, "node {node}");
+        assert!(value(&text, "shardnode_shard_transactions_executed_total{") > 0.0);
+        assert!(value(&text, "shardnode_gossip_messages_total{reason=\"accept\"") > 0.0);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

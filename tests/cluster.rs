@@ -499,6 +499,23 @@ fn a_cluster_under_load_includes_what_it_accepted_and_serves_metrics() {
         load["probes_credited"].as_u64().unwrap_or(0) >= 1,
         "no cross-shard transfer credited: {load:#}"
     );
+    // The API's transaction status agrees: a credited probe is included (or finalized) and
+    // credited at its destination.
+    let statuses = load["probe_statuses"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let credited: u64 = statuses
+        .iter()
+        .filter(|(status, _)| {
+            status.as_str() == "included+credited" || status.as_str() == "finalized+credited"
+        })
+        .filter_map(|(_, n)| n.as_u64())
+        .sum();
+    assert!(
+        credited >= 1,
+        "no probe reported credited by the API: {load:#}"
+    );
 }
 
 /// PromQL through the cluster's Prometheus: every node's `beacon_finalized_epoch >= 2`.

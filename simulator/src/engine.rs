@@ -193,7 +193,12 @@ pub struct Simulation<P: Preset> {
     now_ms: u64,
     pub(crate) dropped_down: u64,
     pub(crate) rejected: u64,
+    output_tap: Option<OutputTap>,
 }
+
+/// Reads every output of every node (`node index`, output) as the simulator dispatches it,
+/// e.g. to feed each node's metrics. It only reads: the run and its trace are unchanged.
+pub type OutputTap = Box<dyn FnMut(usize, &Output) + Send>;
 
 /// The node whose view the metrics report: the first one no fault touches.
 fn observer_node(scenario: &Scenario) -> usize {
@@ -335,6 +340,7 @@ impl<P: Preset> Simulation<P> {
             now_ms: 0,
             dropped_down: 0,
             rejected: 0,
+            output_tap: None,
         })
     }
 
@@ -462,6 +468,11 @@ impl<P: Preset> Simulation<P> {
         }
     }
 
+    /// Sets the tap every node output passes through (see [`OutputTap`]).
+    pub fn set_output_tap(&mut self, tap: OutputTap) {
+        self.output_tap = Some(tap);
+    }
+
     /// Node `index`, if it is up (for tests and tools that inspect a finished run).
     pub fn node(&self, index: usize) -> Option<&Node<P>> {
         self.nodes.get(index).and_then(|n| n.node.as_ref())
@@ -492,6 +503,11 @@ impl<P: Preset> Simulation<P> {
     }
 
     fn dispatch(&mut self, from: usize, outputs: Vec<Output>) {
+        if let Some(tap) = self.output_tap.as_mut() {
+            for output in &outputs {
+                tap(from, output);
+            }
+        }
         for output in outputs {
             match output {
                 Output::Publish { topic, bytes } => {

@@ -30,7 +30,7 @@ pub mod trace;
 pub mod verifier;
 pub mod workload;
 
-pub use engine::{Progress, SimError, Simulation};
+pub use engine::{OutputTap, Progress, SimError, Simulation};
 pub use result::RunResult;
 pub use scenario::Scenario;
 
@@ -41,15 +41,40 @@ pub fn run_scenario(
     scenario: &Scenario,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RunResult, SimError> {
+    run_scenario_with(scenario, progress, None, &mut |_| {})
+}
+
+/// A finished run's nodes, whichever the preset: `(index, node)` for every node that is up.
+pub enum FinishedNodes<'a> {
+    Minimal(&'a Simulation<Minimal>),
+    Mainnet(&'a Simulation<Mainnet>),
+}
+
+/// [`run_scenario`], with a tap on every node output, and `finished` called on the finished
+/// simulation (to read its nodes) before the result is taken.
+pub fn run_scenario_with(
+    scenario: &Scenario,
+    progress: &mut dyn FnMut(Progress),
+    tap: Option<OutputTap>,
+    finished: &mut dyn FnMut(FinishedNodes<'_>),
+) -> Result<RunResult, SimError> {
     match scenario.preset {
         PresetName::Minimal => {
             let mut simulation = Simulation::<Minimal>::new(scenario)?;
+            if let Some(tap) = tap {
+                simulation.set_output_tap(tap);
+            }
             simulation.run(progress);
+            finished(FinishedNodes::Minimal(&simulation));
             Ok(simulation.result())
         }
         PresetName::Mainnet => {
             let mut simulation = Simulation::<Mainnet>::new(scenario)?;
+            if let Some(tap) = tap {
+                simulation.set_output_tap(tap);
+            }
             simulation.run(progress);
+            finished(FinishedNodes::Mainnet(&simulation));
             Ok(simulation.result())
         }
     }

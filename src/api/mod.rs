@@ -12,13 +12,16 @@
 
 pub mod beacon;
 pub mod error;
+pub mod events;
 pub mod ids;
+pub mod local;
 pub mod node;
 pub mod shard;
 
 use crate::metrics::NodeMetrics;
 use crate::runtime::clock::WallClock;
 use crate::runtime::stats::{Delays, RuntimeStats};
+use crate::runtime::tx_index::TxIndex;
 use crate::runtime::worker::NodeHandle;
 use ::beacon::node::NodeSummary;
 use axum::extract::{DefaultBodyLimit, State};
@@ -30,6 +33,7 @@ use consensus::Preset;
 use error::ApiError;
 use serde::Serialize;
 use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::broadcast;
 
 /// Largest request body accepted (a full batch of JSON transactions fits).
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -40,6 +44,10 @@ pub struct ApiState<P: Preset> {
     pub stats: Arc<Mutex<RuntimeStats>>,
     pub clock: WallClock,
     pub metrics: NodeMetrics,
+    /// Node events for `/eth/v1/events` subscribers.
+    pub events: broadcast::Sender<events::ApiEvent>,
+    /// Where recent transactions went.
+    pub txs: Arc<Mutex<TxIndex>>,
 }
 
 impl<P: Preset> Clone for ApiState<P> {
@@ -49,6 +57,8 @@ impl<P: Preset> Clone for ApiState<P> {
             stats: self.stats.clone(),
             clock: self.clock,
             metrics: self.metrics.clone(),
+            events: self.events.clone(),
+            txs: self.txs.clone(),
         }
     }
 }
@@ -56,6 +66,10 @@ impl<P: Preset> Clone for ApiState<P> {
 impl<P: Preset> ApiState<P> {
     pub fn stats(&self) -> MutexGuard<'_, RuntimeStats> {
         self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn txs(&self) -> MutexGuard<'_, TxIndex> {
+        self.txs.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -94,7 +108,12 @@ pub fn router<P: Preset>(state: ApiState<P>) -> Router {
         )
         .route("/shardnode/v1/shards", get(shard::shards::<P>))
         .route("/shardnode/v1/accounts/{address}", get(shard::account::<P>))
+        .route("/eth/v1/events", get(events::events::<P>))
         .route("/shardnode/v1/transactions", post(shard::submit::<P>))
+        .route(
+            "/shardnode/v1/transactions/{hash}",
+            get(shard::transaction::<P>),
+        )
         .route("/shardnode/v1/status", get(status::<P>))
         .route("/shardnode/v1/block_delays", get(block_delays::<P>))
         .fallback(not_found)

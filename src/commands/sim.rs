@@ -1,12 +1,15 @@
 //! `shardnode sim`: runs a scenario in the deterministic simulator, with a progress bar, a
-//! summary table at the end, and (with `--out`) `summary.json`, `slots.csv`, `shards.csv` and
-//! the exact `scenario.toml` that ran. A broken safety invariant exits non-zero and prints the
-//! one-line command that replays the run.
+//! summary table at the end, and (with `--out`) `summary.json`, `slots.csv`, `shards.csv`, the
+//! exact `scenario.toml` that ran, and `metrics/node-N.prom`: each node's final metrics in the
+//! Prometheus text format, from the definitions the real node serves (`src/metrics.rs`). A
+//! broken safety invariant exits non-zero and prints the one-line command that replays the run.
 
 use anyhow::{bail, Context, Result};
+use beacon::node::{HeadGauges, NodeSummary, Output};
 use indicatif::{ProgressBar, ProgressStyle};
+use shardnode::metrics::NodeMetrics;
 use simulator::report::{render_table, write_shards_csv, write_slots_csv, write_summary_json};
-use simulator::{run_scenario, Scenario};
+use simulator::{run_scenario_with, FinishedNodes, OutputTap, Scenario};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -40,6 +43,38 @@ pub fn build_scenario(args: &SimArgs) -> Result<Scenario> {
     }
     scenario.validate()?;
     Ok(scenario)
+}
+
+/// Feeds each node's events and gossip verdicts to its metrics, as the real node's driver does.
+fn metrics_tap(metrics: Vec<NodeMetrics>) -> OutputTap {
+    Box::new(move |node, output| {
+        let Some(metrics) = metrics.get(node) else {
+            return;
+        };
+        match output {
+            Output::Event(event) => metrics.observe_event(event),
+            Output::Verdict { topic, verdict, .. } => {
+                metrics.observe_verdict(topic.kind(), verdict.kind(), verdict.label())
+            }
+            _ => {}
+        }
+    })
+}
+
+/// Each node's summary and head gauges at the end of the run (`None` for a node that is down).
+fn final_gauges(nodes: FinishedNodes<'_>, count: usize) -> Vec<Option<(NodeSummary, HeadGauges)>> {
+    fn read<P: consensus::Preset>(
+        simulation: &simulator::Simulation<P>,
+        count: usize,
+    ) -> Vec<Option<(NodeSummary, HeadGauges)>> {
+        (0..count)
+            .map(|i| simulation.node(i).map(|n| (n.summary(), n.head_gauges())))
+            .collect()
+    }
+    match nodes {
+        FinishedNodes::Minimal(simulation) => read(simulation, count),
+        FinishedNodes::Mainnet(simulation) => read(simulation, count),
+    }
 }
 
 fn shell_quote(arg: &str) -> String {
@@ -95,14 +130,28 @@ pub fn run(args: SimArgs) -> Result<()> {
     }
     let started = Instant::now();
     let mut setup = None;
-    let mut result = run_scenario(&scenario, &mut |p| {
-        setup.get_or_insert_with(|| started.elapsed().as_secs_f64());
-        bar.set_position(p.slot);
-        bar.set_message(format!(
-            "finalized epoch {} · {} events",
-            p.finalized_epoch, p.events
-        ));
-    })?;
+    // With `--out`, every node's metrics, from the definitions the real node serves.
+    let metrics = match &args.out {
+        Some(_) => (0..scenario.nodes)
+            .map(|_| NodeMetrics::new())
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let tap = (!metrics.is_empty()).then(|| metrics_tap(metrics.clone()));
+    let mut finals = Vec::new();
+    let mut result = run_scenario_with(
+        &scenario,
+        &mut |p| {
+            setup.get_or_insert_with(|| started.elapsed().as_secs_f64());
+            bar.set_position(p.slot);
+            bar.set_message(format!(
+                "finalized epoch {} · {} events",
+                p.finalized_epoch, p.events
+            ));
+        },
+        tap,
+        &mut |nodes| finals = final_gauges(nodes, metrics.len()),
+    )?;
     result.set_wall_seconds(started.elapsed().as_secs_f64(), setup.unwrap_or(0.0));
     bar.finish_and_clear();
     println!("{}", render_table(&result.summary));
@@ -119,8 +168,20 @@ pub fn run(args: SimArgs) -> Result<()> {
         })?;
         let toml = scenario.to_toml_string()?;
         write_file(dir, "scenario.toml", |w| w.write_all(toml.as_bytes()))?;
+        let metrics_dir = dir.join("metrics");
+        std::fs::create_dir_all(&metrics_dir)
+            .with_context(|| format!("cannot create {}", metrics_dir.display()))?;
+        for (index, (metrics, last)) in metrics.iter().zip(&finals).enumerate() {
+            if let Some((summary, gauges)) = last {
+                metrics.observe_summary(summary, gauges);
+            }
+            let text = metrics.render();
+            write_file(&metrics_dir, &format!("node-{index}.prom"), |w| {
+                w.write_all(text.as_bytes())
+            })?;
+        }
         println!(
-            "wrote {}/{{summary.json,slots.csv,shards.csv,scenario.toml}}",
+            "wrote {}/{{summary.json,slots.csv,shards.csv,scenario.toml,metrics/node-N.prom}}",
             dir.display()
         );
     }

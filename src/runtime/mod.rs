@@ -16,6 +16,8 @@ pub mod driver;
 pub mod genesis_file;
 pub mod settings;
 pub mod stats;
+pub mod tap;
+pub mod tx_index;
 pub mod worker;
 
 use anyhow::{bail, Context, Result};
@@ -59,7 +61,8 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create the data dir {}", settings.data_dir.display()))?;
     let database = settings.database_path();
-    let store = match Store::open_file(&database) {
+    let metrics = crate::metrics::NodeMetrics::new().context("defining the metrics")?;
+    let mut store = match Store::open_file(&database) {
         Ok(store) => store,
         Err(StoreError::InUse) => bail!(
             "the data dir {} is in use by another running node (its database {} is locked); \
@@ -69,6 +72,7 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
         ),
         Err(e) => return Err(e).with_context(|| format!("opening {}", database.display())),
     };
+    store.set_commit_hook(Box::new(crate::metrics::CommitTimer(metrics.clone())));
     let range = settings.validator_range()?;
     if range.end > chain.validator_count {
         bail!(
@@ -120,16 +124,18 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
     let thread = runtime.block_on(async {
         let network = Network::new(p2p).context("starting the network")?;
         let stats = Arc::new(Mutex::new(RuntimeStats::new(chain.active_shard_count)));
-        let metrics = crate::metrics::NodeMetrics::new().context("defining the metrics")?;
         if let Ok(mut stats) = stats.lock() {
             stats.peer_id = network.local_peer_id().to_string();
         }
         tracing::info!(peer_id = %network.local_peer_id(), "network up");
+        let tap = tap::Tap::new(metrics.clone(), clock);
+        let events = tap.events.sender();
+        let txs = tap.txs.clone();
         let worker::Started {
             handle,
             outputs,
             thread,
-        } = worker::spawn(node, metrics.clone()).context("starting the node thread")?;
+        } = worker::spawn(node, tap).context("starting the node thread")?;
         let listener = tokio::net::TcpListener::bind(settings.api)
             .await
             .with_context(|| format!("cannot bind the API to {}", settings.api))?;
@@ -139,6 +145,8 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
             stats: stats.clone(),
             clock,
             metrics: metrics.clone(),
+            events,
+            txs,
         };
         let router = crate::api::router(api_state.clone());
         let metrics_listener = tokio::net::TcpListener::bind(settings.metrics)

@@ -1,8 +1,8 @@
 //! The node on a thread of its own: inputs and queries arrive over a bounded channel, output
-//! batches leave over an unbounded one. Block imports, epoch processing and signature batches
+//! batches leave over an unbounded one, after the [`Tap`] has read them. Block imports, epoch processing and signature batches
 //! run here, so the network reactor never waits behind them.
 
-use crate::metrics::NodeMetrics;
+use super::tap::Tap;
 use beacon::node::{Input, Node, Output};
 use consensus::Preset;
 use networking::Topic;
@@ -73,7 +73,7 @@ pub struct Started<P: Preset> {
 }
 
 /// Starts the node's thread.
-pub fn spawn<P: Preset>(node: Node<P>, metrics: NodeMetrics) -> std::io::Result<Started<P>> {
+pub fn spawn<P: Preset>(node: Node<P>, mut tap: Tap) -> std::io::Result<Started<P>> {
     let (work_tx, mut work_rx) = mpsc::channel::<Work<P>>(QUEUE_CAPACITY);
     let (out_tx, out_rx) = mpsc::unbounded_channel();
     let thread = std::thread::Builder::new()
@@ -95,10 +95,11 @@ pub fn spawn<P: Preset>(node: Node<P>, metrics: NodeMetrics) -> std::io::Result<
                         let outputs = node.handle(input);
                         let seconds = started.elapsed().as_secs_f64();
                         match timed {
-                            Some(true) => metrics.observe_beacon_block_import(seconds),
-                            Some(false) => metrics.observe_shard_block_import(seconds),
+                            Some(true) => tap.metrics.observe_beacon_block_import(seconds),
+                            Some(false) => tap.metrics.observe_shard_block_import(seconds),
                             None => {}
                         }
+                        tap.outputs(&node, &outputs);
                         if !outputs.is_empty() && out_tx.send(outputs).is_err() {
                             break;
                         }
@@ -107,6 +108,7 @@ pub fn spawn<P: Preset>(node: Node<P>, metrics: NodeMetrics) -> std::io::Result<
                         query(&mut node);
                         // A query may have produced outputs (submitted transactions to gossip).
                         let outputs = node.take_outputs();
+                        tap.outputs(&node, &outputs);
                         if !outputs.is_empty() && out_tx.send(outputs).is_err() {
                             break;
                         }

@@ -47,9 +47,20 @@ const SIM_CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// redb's page cache for a real node's file.
 const FILE_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
+/// Told of every commit, so that a runtime can time them: the store itself never reads a
+/// clock. [`CommitHook::around`] must call `commit` exactly once and return its result.
+pub trait CommitHook: Send {
+    fn around(
+        &self,
+        durable: bool,
+        commit: &mut dyn FnMut() -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+}
+
 /// The node's store: one redb database with the tables of [`tables`].
 pub struct Store {
     db: Database,
+    hook: Option<Box<dyn CommitHook>>,
     /// Whether a non-durable commit happened since the last durable one.
     unflushed: bool,
     /// Shard blocks written since the last flush, `(key, encoded block)`: written to redb in
@@ -127,6 +138,7 @@ impl Store {
         txn.commit().during("commit the schema")?;
         Ok(Store {
             db,
+            hook: None,
             unflushed: false,
             pending_shard_blocks: Vec::new(),
         })
@@ -140,12 +152,25 @@ impl Store {
         let mut txn = self.db.begin_write().during("begin a write")?;
         txn.set_durability(durability);
         write(&txn)?;
-        txn.commit().during("commit")?;
+        let mut txn = Some(txn);
+        let mut commit = || match txn.take() {
+            Some(txn) => txn.commit().during("commit"),
+            None => Ok(()),
+        };
+        match &self.hook {
+            Some(hook) => hook.around(!matches!(durability, Durability::None), &mut commit)?,
+            None => commit()?,
+        }
         match durability {
             Durability::None => self.unflushed = true,
             _ => self.unflushed = false,
         }
         Ok(())
+    }
+
+    /// Has `hook` told of every later commit (a runtime times them for its metrics).
+    pub fn set_commit_hook(&mut self, hook: Box<dyn CommitHook>) {
+        self.hook = Some(hook);
     }
 
     /// Stores a beacon block under its `root` (non-durable until [`flush`](Self::flush)).
