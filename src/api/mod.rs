@@ -45,7 +45,7 @@ pub struct ApiState<P: Preset> {
     pub clock: WallClock,
     pub metrics: NodeMetrics,
     /// Node events for `/eth/v1/events` subscribers.
-    pub events: broadcast::Sender<events::ApiEvent>,
+    pub events: broadcast::Sender<crate::runtime::events::ApiEvent>,
     /// Where recent transactions went.
     pub txs: Arc<Mutex<TxIndex>>,
 }

@@ -13,6 +13,7 @@
 
 pub mod clock;
 pub mod driver;
+pub mod events;
 pub mod genesis_file;
 pub mod settings;
 pub mod stats;

@@ -6,8 +6,8 @@
 //! blocks the node just imported. **Must never** change the node: it only reads it.
 
 use super::clock::WallClock;
+use super::events::ApiEvents;
 use super::tx_index::{Inclusion, Receipt, TxIndex};
-use crate::api::events::ApiEvents;
 use crate::metrics::NodeMetrics;
 use beacon::node::{CrossShardSent, Event, Node, Output};
 use consensus::primitives::{Root, Shard, Slot};
