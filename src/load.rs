@@ -34,6 +34,8 @@ pub const TICK_MS: u64 = 100;
 pub const POLL_MS: u64 = 250;
 /// Senders whose inclusion is timed.
 pub const SAMPLED_SENDERS: usize = 16;
+/// Transfers one round sends at most (a request carries at most 4,096).
+pub const MAX_PER_ROUND: u64 = 2048;
 /// Probe transfers (cross-shard credit latency) per second at most.
 pub const PROBES_PER_SECOND: u64 = 2;
 
@@ -90,6 +92,9 @@ pub struct LoadReport {
     pub accepted: u64,
     pub accepted_tps: f64,
     pub target_tps: f64,
+    /// Transfers the rate owed but the generator did not send: rounds that fell more than
+    /// `MAX_PER_ROUND` behind (the generator, not the nodes, was the bound).
+    pub not_sent_behind: u64,
     /// Sampled transactions whose inclusion was seen, of those sampled.
     pub sampled_included: usize,
     pub sampled: usize,
@@ -317,6 +322,7 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
     };
     let start = Instant::now();
     let mut scheduled = 0u64;
+    let mut stale = std::collections::BTreeSet::new();
     let mut cursor = 0usize;
     let mut last_poll = start;
     let mut last_probe = start;
@@ -336,8 +342,12 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
         if loading {
             // What the rate owes by now, so that a slow round is made up in the next.
             let owed = (plan.tps * elapsed.as_secs_f64()).floor() as u64;
-            let count = owed.saturating_sub(scheduled) as usize;
-            scheduled += count as u64;
+            // A round that fell far behind sends at most `MAX_PER_ROUND` and counts the rest
+            // as not sent, rather than growing batches past what one request may carry.
+            let behind = owed.saturating_sub(scheduled);
+            let count = behind.min(MAX_PER_ROUND) as usize;
+            report.not_sent_behind += behind - count as u64;
+            scheduled = owed;
             let mut batch = Vec::with_capacity(count + 1);
             let mut who = Vec::with_capacity(count + 1);
             for _ in 0..count {
@@ -429,17 +439,19 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
                                 }
                                 Err(label) => {
                                     *report.errors.entry(label.clone()).or_default() += 1;
-                                    resync(&mut client, &mut senders[*index]);
+                                    stale.insert(*index);
                                 }
                             }
                         }
                     }
                     Err(class) => {
                         *report.errors.entry(class).or_default() += batch.len() as u64;
-                        for (index, _) in &who {
-                            resync(&mut client, &mut senders[*index]);
-                        }
+                        stale.extend(who.iter().map(|(index, _)| *index));
                     }
+                }
+                // Each sender refused in this round is re-read once.
+                for index in std::mem::take(&mut stale) {
+                    resync(&mut client, &mut senders[index]);
                 }
             }
         }
@@ -550,6 +562,9 @@ pub fn render(report: &LoadReport) -> String {
         "TPS accepted / target       {:.1} / {:.1}\n",
         report.accepted_tps, report.target_tps
     );
+    if report.not_sent_behind > 0 {
+        out += &format!("not sent (generator behind) {}\n", report.not_sent_behind);
+    }
     out += &latency_line(
         "inclusion p50 / p99        ",
         &report.inclusion,
