@@ -44,7 +44,7 @@ pub fn run_scenario(
     run_scenario_with(scenario, progress, None, &mut |_| {})
 }
 
-/// A finished run's nodes, whichever the preset: `(index, node)` for every node that is up.
+/// A finished simulation, whichever its preset (its nodes are read with `Simulation::node`).
 pub enum FinishedNodes<'a> {
     Minimal(&'a Simulation<Minimal>),
     Mainnet(&'a Simulation<Mainnet>),
@@ -59,23 +59,26 @@ pub fn run_scenario_with(
     finished: &mut dyn FnMut(FinishedNodes<'_>),
 ) -> Result<RunResult, SimError> {
     match scenario.preset {
-        PresetName::Minimal => {
-            let mut simulation = Simulation::<Minimal>::new(scenario)?;
-            if let Some(tap) = tap {
-                simulation.set_output_tap(tap);
-            }
-            simulation.run(progress);
-            finished(FinishedNodes::Minimal(&simulation));
-            Ok(simulation.result())
-        }
-        PresetName::Mainnet => {
-            let mut simulation = Simulation::<Mainnet>::new(scenario)?;
-            if let Some(tap) = tap {
-                simulation.set_output_tap(tap);
-            }
-            simulation.run(progress);
-            finished(FinishedNodes::Mainnet(&simulation));
-            Ok(simulation.result())
-        }
+        PresetName::Minimal => run_preset::<Minimal>(scenario, progress, tap, &mut |simulation| {
+            finished(FinishedNodes::Minimal(simulation))
+        }),
+        PresetName::Mainnet => run_preset::<Mainnet>(scenario, progress, tap, &mut |simulation| {
+            finished(FinishedNodes::Mainnet(simulation))
+        }),
     }
+}
+
+fn run_preset<P: consensus::Preset>(
+    scenario: &Scenario,
+    progress: &mut dyn FnMut(Progress),
+    tap: Option<OutputTap>,
+    finished: &mut dyn FnMut(&Simulation<P>),
+) -> Result<RunResult, SimError> {
+    let mut simulation = Simulation::<P>::new(scenario)?;
+    if let Some(tap) = tap {
+        simulation.set_output_tap(tap);
+    }
+    simulation.run(progress);
+    finished(&simulation);
+    Ok(simulation.result())
 }

@@ -3,14 +3,14 @@
 //! A transaction in JSON: `{"from": "0x<32 bytes>", "to": "0x<32 bytes>", "amount": "10",
 //! "fee": "1", "nonce": "0", "signature": "0x<64 bytes>"}` (integers as decimal strings, as
 //! the beacon-API writes them). `POST /shardnode/v1/transactions` takes a JSON array of them
-//! (or their SSZ, `application/octet-stream`) and answers 202 with their hashes when every one was admitted; otherwise 400 with a
-//! failure per refused one (its index and why), or 503 with `Retry-After` when the only
-//! reason was a full mempool.
+//! (or their SSZ, `application/octet-stream`) and answers 202 with their hashes when every one
+//! was admitted; otherwise 400 with a failure per refused one (its index and why), or 503 with
+//! `Retry-After` when the only reason was a full mempool.
 
 use super::error::ApiError;
 use super::ids::{hex0x, parse_bytes};
 use super::ApiState;
-use crate::runtime::tx_index::{Inclusion, TxRecord, TX_INDEX_CAPACITY};
+use crate::runtime::tx_index::{Inclusion, TxRecord, SEEN_CAPACITY, TX_INDEX_CAPACITY};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -304,7 +304,8 @@ pub async fn transaction<P: Preset>(
     let Some(record) = state.txs().get(&hash) else {
         return Err(ApiError::not_found(format!(
             "transaction {} is not known to this node: it was not submitted here and is in no \
-             shard block imported here recently (the last {TX_INDEX_CAPACITY} are remembered)",
+             shard block imported here recently (the last {TX_INDEX_CAPACITY} submitted here \
+             and the last {SEEN_CAPACITY} others are remembered)",
             hex0x(&hash.0)
         )));
     };

@@ -12,6 +12,7 @@ use crate::metrics::NodeMetrics;
 use beacon::node::{CrossShardSent, Event, Node, Output};
 use consensus::primitives::{Root, Shard, Slot};
 use consensus::Preset;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// See the module documentation.
@@ -72,18 +73,23 @@ impl Tap {
             slot,
             block_root: root,
         };
+        // The receipt each cross-shard transfer of the block became, by (sender, nonce).
+        let receipts: HashMap<_, _> = sent
+            .iter()
+            .map(|s| {
+                let receipt = Receipt {
+                    destination: s.destination,
+                    index: s.receipt_index,
+                };
+                ((s.from, s.nonce), receipt)
+            })
+            .collect();
         let now_ms = self.clock.now_ms();
         let mut latencies = Vec::new();
         {
             let mut txs = self.txs.lock().unwrap_or_else(|e| e.into_inner());
             for tx in block.body.transactions.iter() {
-                let receipt = sent
-                    .iter()
-                    .find(|s| s.from == tx.from && s.nonce == tx.nonce)
-                    .map(|s| Receipt {
-                        destination: s.destination,
-                        index: s.receipt_index,
-                    });
+                let receipt = receipts.get(&(tx.from, tx.nonce)).copied();
                 if let Some(submitted_ms) = txs.included(tx.root(), inclusion, receipt) {
                     latencies.push(now_ms.saturating_sub(submitted_ms));
                 }
