@@ -198,7 +198,7 @@ pub(crate) fn attestation_data_slot<P: Preset>(
     shuffling: &EpochShuffling,
     data: &AttestationData,
 ) -> Result<Slot, ConsensusError> {
-    let asc = shuffling.active_shard_count;
+    let asc = shuffling.committee_shard_count;
     if data.crosslink.shard >= asc {
         return Err(ConsensusError::ShardOutOfRange {
             shard: data.crosslink.shard,

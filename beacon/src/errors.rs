@@ -179,8 +179,14 @@ pub enum AttesterSlashingError {
 /// A failed attestation (reference 6.4.3; the data-root rule is dropped by design D2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AttestationError {
-    #[error("process_attestation: shard {shard} is not below the active shard count {active}")]
+    #[error("process_attestation: shard {shard} is not below the committee shard count {active}")]
     ShardOutOfRange { shard: Shard, active: u64 },
+    #[error("process_attestation: committee shard {shard} is attestation-only (at or above the active shard count {active}, design D7) but its crosslink data_root is {data_root}, not zero")]
+    AttestationOnlyDataRoot {
+        shard: Shard,
+        active: u64,
+        data_root: Root,
+    },
     #[error("process_attestation: target epoch {target} is neither previous ({previous}) nor current ({current})")]
     TargetEpochOutOfRange {
         target: Epoch,

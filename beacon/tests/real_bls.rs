@@ -2,8 +2,10 @@
 //! block's signatures verify in one batch, each kind of bad signature is rejected with an
 //! error naming the signed object, and design D2's non-zero crosslink data root is accepted.
 
-use beacon::block::{process_block, process_proposer_slashing};
-use beacon::errors::{BlockError, ProposerSlashingError, SignatureError, TransitionError};
+use beacon::block::{process_attestation, process_block, process_proposer_slashing};
+use beacon::errors::{
+    AttestationError, BlockError, ProposerSlashingError, SignatureError, TransitionError,
+};
 use beacon::genesis::genesis_from_config;
 use beacon::signatures::{get_domain, SignedObject};
 use beacon::slots::process_slots;
@@ -33,7 +35,16 @@ fn sign(validator: u64, message: &Root) -> BlsSignatureBytes {
 /// A valid slot-0 attestation by the whole committee of `state.start_shard`, included at
 /// `state.slot`, with a non-zero crosslink data root (design D2).
 fn attestation(state: &BeaconState<Minimal>, config: &ChainConfig) -> Attestation {
-    let shard = state.start_shard;
+    committee_attestation(state, config, state.start_shard, Root::new([0x42; 32]))
+}
+
+/// A valid epoch-0 attestation by the whole committee of `shard` with `data_root`.
+fn committee_attestation(
+    state: &BeaconState<Minimal>,
+    config: &ChainConfig,
+    shard: u64,
+    data_root: Root,
+) -> Attestation {
     let committee = get_crosslink_committee(state, 0, shard, config).unwrap();
     let parent = &state.current_crosslinks[shard as usize];
     let data = AttestationData {
@@ -48,7 +59,7 @@ fn attestation(state: &BeaconState<Minimal>, config: &ChainConfig) -> Attestatio
             parent_root: hash_tree_root(parent),
             start_epoch: parent.end_epoch,
             end_epoch: 0,
-            data_root: Root::new([0x42; 32]),
+            data_root,
         },
     };
     let object = hash_tree_root(&AttestationDataAndCustodyBit {
@@ -264,4 +275,42 @@ fn proposer_slashing_signatures() {
             }
         })
     );
+}
+
+/// Design D7: with one active shard, the committees of shards 1..8 are attestation-only. Their
+/// attestations count (finality needs them) with a zero data root, and one that claims shard
+/// data is refused with the rule's error.
+#[test]
+fn attestation_only_committees_carry_no_data() {
+    let config = ChainConfig {
+        active_shard_count: 1,
+        ..config()
+    };
+    let genesis = genesis_from_config::<Minimal>(&config).unwrap();
+    // The committee of shard 3 attests at slot 3 (one committee per slot, from start shard 0).
+    assert_eq!(genesis.start_shard, 0);
+    let mut state = genesis.clone();
+    process_slots(&mut state, 4, &config).unwrap();
+    let zero = committee_attestation(&genesis, &config, 3, Root::zero());
+    process_attestation(&mut state.clone(), &zero, &config, Crypto::Real)
+        .expect("an attestation-only committee's vote with no data is valid");
+    let claims = committee_attestation(&genesis, &config, 3, Root::new([0x42; 32]));
+    match process_attestation(&mut state.clone(), &claims, &config, Crypto::Real) {
+        Err(AttestationError::AttestationOnlyDataRoot {
+            shard: 3,
+            active: 1,
+            ..
+        }) => {}
+        other => panic!("expected AttestationOnlyDataRoot, got {other:?}"),
+    }
+    // Shard 8 is outside the committee shards (8 of them under minimal) altogether.
+    let mut beyond = zero.clone();
+    beyond.data.crosslink.shard = 8;
+    match process_attestation(&mut state.clone(), &beyond, &config, Crypto::Real) {
+        Err(AttestationError::ShardOutOfRange {
+            shard: 8,
+            active: 8,
+        }) => {}
+        other => panic!("expected ShardOutOfRange, got {other:?}"),
+    }
 }

@@ -1,6 +1,9 @@
 //! Committees and proposers (reference 4.3–4.4) with the active shard count of design D4:
-//! every `SHARD_COUNT` in the committee formulas reads `config.active_shard_count`, so with all
-//! shards active the functions are exactly v0.8.4.
+//! every `SHARD_COUNT` in the committee formulas reads the *committee shard count*
+//! `max(active_shard_count, SLOTS_PER_EPOCH)` ([`committee_shard_count`]), so with all shards
+//! active the functions are exactly v0.8.4. With fewer active shards than slots per epoch
+//! (design D7), the committees numbered `active_shard_count ..` are attestation-only: they
+//! vote for finality and fork choice like any other, and crosslink no shard data.
 //!
 //! [`EpochShuffling`] shuffles an epoch's active set once with the whole-list shuffle and
 //! slices every committee out of it; `compute_committee` is the reference's per-index form.
@@ -15,10 +18,18 @@ use crate::preset::Preset;
 use crate::primitives::{Epoch, Root, Shard, Slot, ValidatorIndex};
 use crate::shuffle::{compute_shuffled_index, shuffle_list};
 
+/// The `SHARD_COUNT` of the committee formulas (design D4, D7): the active shard count, or
+/// `SLOTS_PER_EPOCH` when fewer shards are active, so that every slot keeps a committee.
+/// Committee "shards" at or above `active_shard_count` are attestation-only.
+pub fn committee_shard_count<P: Preset>(config: &ChainConfig) -> u64 {
+    config.active_shard_count.max(P::SLOTS_PER_EPOCH)
+}
+
 /// `get_committee_count(state, epoch)` = `committees_per_slot(epoch) · SLOTS_PER_EPOCH` with
-/// `committees_per_slot = max(1, min(ASC // SPE, |active(epoch)| // SPE // TCS))`.
-pub fn committee_count_for<P: Preset>(active_validators: u64, active_shard_count: u64) -> u64 {
-    let per_slot = (active_shard_count / P::SLOTS_PER_EPOCH)
+/// `committees_per_slot = max(1, min(CSC // SPE, |active(epoch)| // SPE // TCS))`, where `CSC`
+/// is the committee shard count.
+pub fn committee_count_for<P: Preset>(active_validators: u64, committee_shard_count: u64) -> u64 {
+    let per_slot = (committee_shard_count / P::SLOTS_PER_EPOCH)
         .min(active_validators / P::SLOTS_PER_EPOCH / P::TARGET_COMMITTEE_SIZE)
         .max(1);
     per_slot * P::SLOTS_PER_EPOCH
@@ -31,17 +42,17 @@ pub fn get_committee_count<P: Preset>(
     config: &ChainConfig,
 ) -> u64 {
     let active = get_active_validator_indices(state, epoch).len() as u64;
-    committee_count_for::<P>(active, config.active_shard_count)
+    committee_count_for::<P>(active, committee_shard_count::<P>(config))
 }
 
-/// `get_shard_delta(state, epoch)` = `min(committee_count, ASC - ASC // SPE)`.
+/// `get_shard_delta(state, epoch)` = `min(committee_count, CSC - CSC // SPE)`.
 pub fn get_shard_delta<P: Preset>(
     state: &BeaconState<P>,
     epoch: Epoch,
     config: &ChainConfig,
 ) -> u64 {
-    let asc = config.active_shard_count;
-    get_committee_count(state, epoch, config).min(asc - asc / P::SLOTS_PER_EPOCH)
+    let csc = committee_shard_count::<P>(config);
+    get_committee_count(state, epoch, config).min(csc - csc / P::SLOTS_PER_EPOCH)
 }
 
 /// `get_start_shard(state, epoch)`: walks back from `current + 1`; refuses later epochs.
@@ -50,7 +61,7 @@ pub fn get_start_shard<P: Preset>(
     epoch: Epoch,
     config: &ChainConfig,
 ) -> Result<Shard, Error> {
-    let asc = config.active_shard_count;
+    let asc = committee_shard_count::<P>(config);
     let current = get_current_epoch(state);
     let max = current.checked_add(1).ok_or(Error::Overflow {
         rule: "get_start_shard",
@@ -98,14 +109,15 @@ fn committee_bounds(len: u64, index: u64, count: u64) -> Result<(u64, u64), Erro
     Ok((start as u64, end as u64))
 }
 
-/// `get_crosslink_committee(state, epoch, shard)`.
+/// `get_crosslink_committee(state, epoch, shard)`; `shard` may be an attestation-only committee
+/// shard (below the committee shard count).
 pub fn get_crosslink_committee<P: Preset>(
     state: &BeaconState<P>,
     epoch: Epoch,
     shard: Shard,
     config: &ChainConfig,
 ) -> Result<Vec<ValidatorIndex>, Error> {
-    let asc = config.active_shard_count;
+    let asc = committee_shard_count::<P>(config);
     if shard >= asc {
         return Err(Error::ShardOutOfRange { shard, active: asc });
     }
@@ -122,7 +134,7 @@ pub fn get_crosslink_committee<P: Preset>(
 }
 
 /// The shard whose committee attests at `slot`'s first position, as `get_beacon_proposer_index`
-/// picks it: `(start_shard + committees_per_slot · (slot % SPE)) % ASC`.
+/// picks it: `(start_shard + committees_per_slot · (slot % SPE)) % CSC`.
 fn proposer_shard<P: Preset>(
     start_shard: Shard,
     committee_count: u64,
@@ -188,7 +200,7 @@ pub fn get_beacon_proposer_index<P: Preset>(
     let epoch = get_current_epoch(state);
     let count = get_committee_count(state, epoch, config);
     let start = get_start_shard(state, epoch, config)?;
-    let shard = proposer_shard::<P>(start, count, state.slot, config.active_shard_count);
+    let shard = proposer_shard::<P>(start, count, state.slot, committee_shard_count::<P>(config));
     let committee = get_crosslink_committee(state, epoch, shard, config)?;
     if committee.is_empty() {
         return Err(Error::EmptyCommittee { epoch, shard });
@@ -207,7 +219,7 @@ pub fn get_attestation_data_slot<P: Preset>(
     data: &AttestationData,
     config: &ChainConfig,
 ) -> Result<Slot, Error> {
-    let asc = config.active_shard_count;
+    let asc = committee_shard_count::<P>(config);
     let epoch = data.target.epoch;
     if data.crosslink.shard >= asc {
         return Err(Error::ShardOutOfRange {
@@ -243,7 +255,11 @@ pub struct EpochShuffling {
     pub seed: Root,
     pub start_shard: Shard,
     pub committee_count: u64,
+    /// Shards with a chain (`config.active_shard_count`).
     pub active_shard_count: u64,
+    /// The `SHARD_COUNT` of the committee formulas ([`committee_shard_count`]): committee
+    /// shards at or above `active_shard_count` are attestation-only.
+    pub committee_shard_count: u64,
     /// `shuffled[j] = active[compute_shuffled_index(j)]`.
     pub shuffled: Vec<ValidatorIndex>,
 }
@@ -257,8 +273,8 @@ impl EpochShuffling {
     ) -> Result<Self, Error> {
         let mut shuffled = get_active_validator_indices(state, epoch);
         let seed = get_seed(state, epoch);
-        let committee_count =
-            committee_count_for::<P>(shuffled.len() as u64, config.active_shard_count);
+        let csc = committee_shard_count::<P>(config);
+        let committee_count = committee_count_for::<P>(shuffled.len() as u64, csc);
         let start_shard = get_start_shard(state, epoch, config)?;
         shuffle_list(&mut shuffled, &seed, P::SHUFFLE_ROUND_COUNT);
         Ok(Self {
@@ -267,13 +283,14 @@ impl EpochShuffling {
             start_shard,
             committee_count,
             active_shard_count: config.active_shard_count,
+            committee_shard_count: csc,
             shuffled,
         })
     }
 
-    /// The crosslink committee of `shard`: as `get_crosslink_committee`.
+    /// The crosslink committee of `shard` (a committee shard): as `get_crosslink_committee`.
     pub fn committee(&self, shard: Shard) -> Result<&[ValidatorIndex], Error> {
-        let asc = self.active_shard_count;
+        let asc = self.committee_shard_count;
         if shard >= asc {
             return Err(Error::ShardOutOfRange { shard, active: asc });
         }
@@ -283,15 +300,22 @@ impl EpochShuffling {
         Ok(&self.shuffled[start as usize..end as usize])
     }
 
-    /// The shards that have a committee this epoch, in committee order.
+    /// The committee shards that have a committee this epoch, in committee order (with fewer
+    /// active shards than slots, attestation-only ones included).
     pub fn shards(&self) -> impl Iterator<Item = Shard> + '_ {
-        (0..self.committee_count).map(|k| (self.start_shard + k) % self.active_shard_count)
+        (0..self.committee_count).map(|k| (self.start_shard + k) % self.committee_shard_count)
+    }
+
+    /// Whether `shard`'s committee crosslinks a shard chain (it is below the active shard
+    /// count) rather than being attestation-only (design D7).
+    pub fn crosslinks_data(&self, shard: Shard) -> bool {
+        shard < self.active_shard_count
     }
 
     /// The slot at which `shard`'s committee attests this epoch (`get_attestation_data_slot`),
     /// or `None` if the shard has no committee this epoch.
     pub fn committee_slot<P: Preset>(&self, shard: Shard) -> Option<Slot> {
-        let asc = self.active_shard_count;
+        let asc = self.committee_shard_count;
         if asc == 0 || shard >= asc {
             return None;
         }
@@ -318,7 +342,7 @@ impl EpochShuffling {
             self.start_shard,
             self.committee_count,
             slot,
-            self.active_shard_count,
+            self.committee_shard_count,
         );
         let committee = self.committee(shard)?;
         if committee.is_empty() {

@@ -115,12 +115,9 @@ impl ChainConfig {
         check(
             "active_shard_count",
             self.active_shard_count,
-            spe,
+            1,
             preset.shard_count(),
-            format!(
-                " for the {preset} preset (at least SLOTS_PER_EPOCH, so every committee has its \
-                 own shard; at most SHARD_COUNT)"
-            ),
+            format!(" for the {preset} preset (at most SHARD_COUNT)"),
         )?;
         check(
             "validator_count",
@@ -194,11 +191,17 @@ mod tests {
         let err = ChainConfig::from_toml_str("active_shard_count = 9").unwrap_err();
         let text = err.to_string();
         assert!(text.contains("`active_shard_count` = 9"), "{text}");
-        assert!(text.contains("8 ..= 8"), "{text}");
+        assert!(text.contains("1 ..= 8"), "{text}");
+        let err = ChainConfig::from_toml_str("active_shard_count = 0").unwrap_err();
+        assert!(
+            err.to_string().contains("`active_shard_count` = 0"),
+            "{err}"
+        );
+        ChainConfig::from_toml_str("active_shard_count = 1").expect("one shard is allowed");
         let err = ChainConfig::from_toml_str("preset = \"mainnet\"\nactive_shard_count = 2048")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("64 ..= 1024"), "{err}");
+        assert!(err.contains("1 ..= 1024"), "{err}");
         let err = ChainConfig::from_toml_str("slot_duration_ms = 5")
             .unwrap_err()
             .to_string();

@@ -2,7 +2,7 @@
 
 use crate::codec::{decode_message, encode_message, WireError};
 use crate::limits::{Limits, MAX_TRANSACTIONS_PER_MESSAGE};
-use crate::topic::Topic;
+use crate::topic::{attestation_subnet, Topic};
 use consensus::{Attestation, AttesterSlashing, BeaconBlock, ProposerSlashing, VoluntaryExit};
 use shard::transaction::Transaction;
 use shard::types::compute_home_shard;
@@ -37,7 +37,10 @@ impl GossipMessage {
     pub fn topic(&self, active_shard_count: u64) -> Topic {
         match self {
             GossipMessage::BeaconBlock(_) => Topic::BeaconBlock,
-            GossipMessage::Attestation(a) => Topic::BeaconAttestation(a.data.crosslink.shard),
+            GossipMessage::Attestation(a) => Topic::BeaconAttestation(attestation_subnet(
+                a.data.crosslink.shard,
+                active_shard_count,
+            )),
             GossipMessage::Aggregate(_) => Topic::BeaconAggregate,
             GossipMessage::ShardBlock(b) => Topic::ShardBlock(b.shard),
             GossipMessage::Transactions(batch) => Topic::ShardTransaction(

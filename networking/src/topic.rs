@@ -29,6 +29,15 @@ pub enum TopicError {
     },
 }
 
+/// The attestation subnet of a committee shard: the shard itself, or for the
+/// attestation-only committees of design D7 (at or above the active shard count) the shard
+/// modulo that count, so the topic set stays one subnet per active shard.
+pub fn attestation_subnet(committee_shard: Shard, active_shard_count: u64) -> Shard {
+    committee_shard
+        .checked_rem(active_shard_count)
+        .unwrap_or(committee_shard)
+}
+
 impl Topic {
     /// Every topic a node with `active_shard_count` shards subscribes to.
     pub fn all(active_shard_count: u64) -> Vec<Topic> {
@@ -154,5 +163,18 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod subnet_tests {
+    use super::attestation_subnet;
+
+    #[test]
+    fn attestation_only_committees_share_the_active_subnets() {
+        assert_eq!(attestation_subnet(5, 8), 5);
+        assert_eq!(attestation_subnet(5, 1), 0);
+        assert_eq!(attestation_subnet(7, 3), 1);
+        assert_eq!(attestation_subnet(2, 0), 2, "no division by zero");
     }
 }

@@ -56,9 +56,9 @@ pub struct ShardCommittee {
 
 /// Whether `shard` has a crosslink committee in `shuffling`'s epoch.
 pub fn has_crosslink_committee(shuffling: &EpochShuffling, shard: Shard) -> bool {
-    let asc = shuffling.active_shard_count;
-    shard < asc
-        && (shard + asc - shuffling.start_shard % asc.max(1)) % asc < shuffling.committee_count
+    let csc = shuffling.committee_shard_count;
+    shard < shuffling.active_shard_count
+        && (shard + csc - shuffling.start_shard % csc.max(1)) % csc < shuffling.committee_count
 }
 
 /// `get_shard_committee(epoch, shard)`: walks back from `epoch` until a shuffling gives `shard`

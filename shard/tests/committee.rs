@@ -14,6 +14,7 @@ fn shuffling(epoch: u64, start_shard: u64, committee_count: u64) -> EpochShuffli
         start_shard,
         committee_count,
         active_shard_count: 8,
+        committee_shard_count: 8,
         shuffled: (0..32).rev().collect(),
     }
 }

@@ -1,6 +1,7 @@
 //! `process_attestation` (reference 6.4.3) with design D2: the phase-0 rule
 //! `data.crosslink.data_root == 0` is dropped (the data root commits to shard data); every
-//! other rule stays, with the shard bound from the active shard count (D4).
+//! other rule stays, with the shard bound from the committee shard count (D4, D7), and the
+//! attestation-only committees of D7 must carry a zero data root.
 
 use super::context::BlockContext;
 use crate::attesting::{
@@ -11,7 +12,9 @@ use crate::signatures::SignedObject;
 use crate::util::to_usize;
 use consensus::accessors::{get_current_epoch, get_previous_epoch};
 use consensus::bls::Crypto;
+use consensus::committees::committee_shard_count;
 use consensus::errors::Error as ConsensusError;
+use consensus::primitives::Root;
 use consensus::sszx::{hash_tree_root, SszList};
 use consensus::{Attestation, BeaconState, ChainConfig, PendingAttestation, Preset};
 
@@ -38,7 +41,7 @@ pub(crate) fn process_attestation_with<P: Preset>(
 ) -> Result<(), AttestationError> {
     let data = &attestation.data;
     let shard = data.crosslink.shard;
-    let active = ctx.config.active_shard_count;
+    let active = committee_shard_count::<P>(ctx.config);
     if shard >= active {
         return Err(AttestationError::ShardOutOfRange { shard, active });
     }
@@ -159,7 +162,16 @@ pub(crate) fn process_attestation_with<P: Preset>(
             want: end_epoch,
         });
     }
-    // Design D2: no `data.crosslink.data_root == Bytes32()` rule.
+    // Design D2: no `data.crosslink.data_root == Bytes32()` rule, except for the
+    // attestation-only committees of design D7, which crosslink no shard data.
+    let active_shards = ctx.config.active_shard_count;
+    if shard >= active_shards && data.crosslink.data_root != Root::zero() {
+        return Err(AttestationError::AttestationOnlyDataRoot {
+            shard,
+            active: active_shards,
+            data_root: data.crosslink.data_root,
+        });
+    }
 
     // Check the signature (and the indexed form's rules).
     let indexed = indexed?;

@@ -9,6 +9,7 @@ use crate::errors::{EpochError, HelperError};
 use crate::state_root::historical_batch_root;
 use crate::util::get_mut;
 use consensus::accessors::{get_active_validator_indices, get_randao_mix};
+use consensus::committees::committee_shard_count;
 use consensus::hash::u64_list_root;
 use consensus::sszx::SszList;
 use consensus::{BeaconState, ChainConfig, Preset};
@@ -106,7 +107,7 @@ pub(crate) fn process_final_updates_with<P: Preset>(
     }
 
     // Update start shard.
-    let asc = ctx.config.active_shard_count;
+    let asc = committee_shard_count::<P>(&ctx.config);
     let current = ctx.shuffling(current_epoch)?;
     let shard_delta = current.committee_count.min(asc - asc / P::SLOTS_PER_EPOCH);
     state.start_shard = (state.start_shard % asc + shard_delta) % asc;

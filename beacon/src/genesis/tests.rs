@@ -260,3 +260,44 @@ fn genesis_validity_rules() {
     let mainnet = ChainConfig::reference::<consensus::Mainnet>();
     assert!(genesis_from_config::<Minimal>(&mainnet).is_err());
 }
+
+/// Design D7: with fewer active shards than slots per epoch, every slot keeps a committee,
+/// every validator still sits in exactly one committee per epoch, each active shard has a
+/// committee every epoch, and only committees below the active shard count crosslink data.
+#[test]
+fn fewer_shards_than_slots_keep_one_committee_per_slot() {
+    for active in [1u64, 2, 5] {
+        let config = ChainConfig {
+            active_shard_count: active,
+            validator_count: 256,
+            ..ChainConfig::reference::<Minimal>()
+        };
+        let mut state = genesis_from_config::<Minimal>(&config).unwrap();
+        for epoch in 0..4u64 {
+            if epoch > 0 {
+                process_slots(&mut state, epoch * 8, &config).unwrap();
+            }
+            let shuffling = EpochShuffling::new(&state, epoch, &config).unwrap();
+            assert_eq!(shuffling.committee_shard_count, 8);
+            assert_eq!(shuffling.committee_count, 8, "one committee per slot");
+            let mut seen = vec![0u32; 256];
+            let mut slots = Vec::new();
+            for shard in shuffling.shards() {
+                slots.push(shuffling.committee_slot::<Minimal>(shard).unwrap());
+                for &i in shuffling.committee(shard).unwrap() {
+                    seen[i as usize] += 1;
+                }
+            }
+            slots.sort_unstable();
+            assert_eq!(slots, (epoch * 8..epoch * 8 + 8).collect::<Vec<_>>());
+            assert!(seen.iter().all(|&n| n == 1), "everyone attests once");
+            let crosslinking: Vec<_> = shuffling
+                .shards()
+                .filter(|&s| shuffling.crosslinks_data(s))
+                .collect();
+            let mut sorted = crosslinking.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..active).collect::<Vec<_>>(), "epoch {epoch}");
+        }
+    }
+}

@@ -371,8 +371,11 @@ impl<P: Preset> Node<P> {
         let start_epoch = parent.end_epoch;
         let end_epoch = epoch.min(start_epoch.saturating_add(P::MAX_EPOCHS_PER_CROSSLINK));
         // A node that does not know where the parent crosslink leaves the shard chain (it
-        // lacks those blocks) votes for no data: it must not crosslink another fork.
-        let data_root = if self.follows_crosslink(shard, &parent) {
+        // lacks those blocks) votes for no data: it must not crosslink another fork. An
+        // attestation-only committee (design D7) has no shard chain and votes for no data.
+        let data_root = if shard >= self.chain.active_shard_count {
+            Root::zero()
+        } else if self.follows_crosslink(shard, &parent) {
             let chain = &self.shards[shard as usize];
             build_crosslink_data(
                 chain,

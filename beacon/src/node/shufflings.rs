@@ -29,8 +29,8 @@ pub fn shard_set<P: Preset>(
     config: &ChainConfig,
 ) -> Result<ShufflingSet, ConsensusError> {
     let newest = cache.get(state, epoch, config)?;
-    let reach = config
-        .active_shard_count
+    let reach = newest
+        .committee_shard_count
         .div_ceil(newest.committee_count.max(1))
         .min(get_current_epoch(state).saturating_add(1));
     let mut set = vec![newest];

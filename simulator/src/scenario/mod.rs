@@ -409,9 +409,9 @@ impl Scenario {
         check_u64_ctx(
             "active_shards",
             self.active_shards,
-            spe,
+            1,
             preset.shard_count(),
-            &format!(" for the {preset} preset (at least SLOTS_PER_EPOCH, at most SHARD_COUNT)"),
+            &format!(" for the {preset} preset (at most SHARD_COUNT)"),
         )?;
         if let Some(ms) = self.slot_duration_ms {
             check_u64("slot_duration_ms", ms, 100, 600_000)?;
