@@ -13,4 +13,7 @@ pub mod api;
 pub mod cluster;
 pub mod load;
 pub mod metrics;
+pub mod plots;
+pub mod run_plots;
 pub mod runtime;
+pub mod sweep;

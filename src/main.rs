@@ -60,6 +60,10 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Also write plots (SVG and PNG) into the `--out` directory: finality over time, TPS
+        /// per shard, and the CDFs of inclusion, crosslink and cross-shard latency.
+        #[arg(long, requires = "out")]
+        plots: bool,
     },
     /// Run one node: the beacon chain, the shard chains and the validators' duties on tokio,
     /// libp2p and a redb file (see docs/cluster.md).
@@ -70,6 +74,12 @@ enum Command {
     /// Submit signed transfers to running nodes' APIs at a target rate and report what got in
     /// and how fast (inclusion and cross-shard credit latency, errors by class).
     Load(commands::load::LoadArgs),
+    /// Run a parameter sweep: the product of `--vary` values, `--replicates` seeds each, into
+    /// one tidy sweep.csv and a plot per figure (see docs/simulator.md).
+    Sweep(commands::sweep::SweepArgs),
+    /// Measure committee capture: how often an adversary with a share of the stake holds 1/3
+    /// or 2/3 of a committee, from the real shuffle, beside the hypergeometric law.
+    Capture(commands::capture::CaptureArgs),
     /// Print the interop validator keys of design D3 (public keys and withdrawal credentials).
     Keys {
         /// How many validators, from index 0.
@@ -92,6 +102,8 @@ fn main() -> ExitCode {
         Command::Keys { count, secret } => commands::keys::run(count, secret),
         Command::Node(args) => commands::node::run(args),
         Command::Load(args) => commands::load::run(args),
+        Command::Capture(args) => commands::capture::run(args),
+        Command::Sweep(args) => commands::sweep::run(args),
         Command::Cluster(flags) => match commands::cluster::run(flags) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,
@@ -104,6 +116,7 @@ fn main() -> ExitCode {
             epochs,
             out,
             quiet,
+            plots,
         } => {
             if let Some(seed) = seed {
                 set.insert(0, format!("seed={seed}"));
@@ -116,6 +129,7 @@ fn main() -> ExitCode {
                 set,
                 out,
                 quiet,
+                plots,
             })
         }
     };

@@ -482,7 +482,7 @@ impl<P: Preset> Simulation<P> {
     /// records and interval runs, and the submitted cross-shard transfers not yet matched),
     /// which tests bound.
     pub fn accounting_records(&self) -> usize {
-        self.observer.receipt_records() + self.workload.submitted_cross.len()
+        self.observer.receipt_records() + self.workload.submitted.len()
     }
 
     pub(crate) fn events_processed(&self) -> u64 {
@@ -705,7 +705,7 @@ impl<P: Preset> Simulation<P> {
                 online,
                 counters.delivered,
                 counters.lost + counters.partitioned + self.dropped_down,
-                &mut self.workload.submitted_cross,
+                &mut self.workload.submitted,
                 &mut self.checks,
             );
         }
@@ -737,7 +737,7 @@ impl<P: Preset> Simulation<P> {
         let observer = self.observer.node;
         if let Some(node) = self.nodes[observer].node.as_ref() {
             self.observer
-                .finish(node, &mut self.workload.submitted_cross, &mut self.checks);
+                .finish(node, &mut self.workload.submitted, &mut self.checks);
         }
     }
 }

@@ -62,6 +62,21 @@ impl Histogram {
         (self.total > 0).then(|| self.sum as f64 / self.total as f64)
     }
 
+    /// The empirical CDF over the buckets: `(bucket lower edge, fraction of samples at or below
+    /// that bucket)`, one point per non-empty bucket, in increasing order.
+    pub fn cdf(&self) -> Vec<(u64, f64)> {
+        let mut seen = 0u64;
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(|(bucket, count)| {
+                seen += count;
+                (lower_edge(bucket), seen as f64 / self.total as f64)
+            })
+            .collect()
+    }
+
     /// The nearest-rank percentile `p` in `[0, 100]` (the bucket's lower edge).
     pub fn percentile(&self, p: f64) -> Option<u64> {
         if self.total == 0 || !(0.0..=100.0).contains(&p) {
@@ -115,6 +130,9 @@ mod tests {
             );
         }
         assert_eq!(histogram.count(), 5000);
+        let cdf = histogram.cdf();
+        assert!(cdf.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        assert_eq!(cdf.last().map(|p| p.1), Some(1.0));
         assert!(histogram.counts.len() < 1200);
         assert_eq!(Histogram::new().percentile(50.0), None);
     }

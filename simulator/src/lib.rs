@@ -13,6 +13,7 @@
 //!
 //! Entry point: [`run_scenario`].
 
+pub mod capture;
 pub mod checks;
 pub mod engine;
 pub mod histogram;

@@ -86,6 +86,9 @@ pub struct Observer {
     pub crosslinks_per_shard: Vec<u64>,
     /// Slots from the last block a crosslink covers to the head state that records it.
     crosslink_delay: (f64, u64),
+    crosslink_delay_slots: Histogram,
+    /// Submission to the slot of the canonical shard block that includes it, ms.
+    inclusion_ms: Histogram,
     receipts: Receipts,
     pub slot_rows: Vec<SlotRow>,
     pub shard_rows: Vec<ShardSlotRow>,
@@ -152,6 +155,16 @@ impl Observer {
     /// Submission-to-credit latencies of the canonical credits.
     pub fn cross_shard_latency_ms(&self) -> &Histogram {
         &self.receipts.latency_ms
+    }
+
+    /// Transaction inclusion latency (submission to its canonical block's slot start), ms.
+    pub fn inclusion_latency_ms(&self) -> &Histogram {
+        &self.inclusion_ms
+    }
+
+    /// Crosslink delay (last covered shard block to the recording head state), slots.
+    pub fn crosslink_delay_slots(&self) -> &Histogram {
+        &self.crosslink_delay_slots
     }
 
     /// Canonical receipts sent before `cutoff` and not credited.
@@ -221,8 +234,10 @@ impl Observer {
                     *count += 1;
                 }
                 if let Some(last) = last_block_slot {
-                    self.crosslink_delay.0 += seen_at_slot.saturating_sub(*last) as f64;
+                    let delay = seen_at_slot.saturating_sub(*last);
+                    self.crosslink_delay.0 += delay as f64;
                     self.crosslink_delay.1 += 1;
+                    self.crosslink_delay_slots.record(delay);
                 }
             }
             Event::ShardBlockImported {
@@ -371,6 +386,17 @@ impl Observer {
     ) {
         let txs = block.body.transactions.len() as u64;
         self.transactions_per_shard[shard] += txs;
+        let included_ms = slot.saturating_mul(self.slot_ms);
+        for tx in block.body.transactions.iter() {
+            let key = (tx.from, tx.nonce);
+            if let Some(&at) = submitted.get(&key) {
+                self.inclusion_ms.record(included_ms.saturating_sub(at));
+                // A cross-shard transfer stays until its receipt is matched below.
+                if compute_home_shard(&tx.to, self.shard_count) == shard as u64 {
+                    submitted.remove(&key);
+                }
+            }
+        }
         let index = slot as usize * self.shard_count as usize + shard;
         if let Some(row) = self.shard_rows.get_mut(index) {
             row.block = true;

@@ -2,6 +2,7 @@
 //! parameters every row repeats.
 
 use crate::engine::Simulation;
+use crate::histogram::Histogram;
 use crate::report::{RunParams, ShardSlotRow, SlotRow, Summary};
 use crate::scenario::{FaultSpec, Scenario};
 use consensus::Preset;
@@ -16,6 +17,19 @@ pub struct RunResult {
     pub scenario: Scenario,
     /// What each node did.
     pub nodes: Vec<crate::observe::NodeStats>,
+    /// The observer's latency distributions (for CDF plots).
+    pub latencies: Latencies,
+}
+
+/// The observer's latency histograms at the end of the run.
+#[derive(Clone, Debug, Default)]
+pub struct Latencies {
+    /// Transaction submission to the slot start of its canonical shard block, ms.
+    pub inclusion_ms: Histogram,
+    /// Last shard block a crosslink covers to the head state recording it, slots.
+    pub crosslink_delay_slots: Histogram,
+    /// Cross-shard transfer submission to the observer's first import of its credit, ms.
+    pub cross_shard_ms: Histogram,
 }
 
 impl RunResult {
@@ -155,6 +169,8 @@ impl<P: Preset> Simulation<P> {
             cross_shard_uncredited_early: uncredited_early,
             cross_shard_latency_ms_p50: latency.percentile(50.0).map(|v| v as f64),
             cross_shard_latency_ms_p99: latency.percentile(99.0).map(|v| v as f64),
+            inclusion_latency_ms_p50: o.inclusion_latency_ms().percentile(50.0).map(|v| v as f64),
+            inclusion_latency_ms_p99: o.inclusion_latency_ms().percentile(99.0).map(|v| v as f64),
             missed_beacon_slots: o.missed_beacon_slots,
             missed_shard_slots: o.missed_shard_slots,
             safety_violations: self.checks.violations().to_vec(),
@@ -175,6 +191,11 @@ impl<P: Preset> Simulation<P> {
             shards: o.shard_rows.clone(),
             scenario: self.scenario.clone(),
             nodes: o.nodes.clone(),
+            latencies: Latencies {
+                inclusion_ms: o.inclusion_latency_ms().clone(),
+                crosslink_delay_slots: o.crosslink_delay_slots().clone(),
+                cross_shard_ms: o.cross_shard_latency_ms().clone(),
+            },
         }
     }
 }

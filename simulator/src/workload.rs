@@ -36,8 +36,9 @@ pub struct Workload {
     /// The next round, being signed on the thread pool while the simulation goes on.
     next: Option<Receiver<Vec<Vec<Transaction>>>>,
     rng: SimRng,
-    /// `(from, nonce)` -> submission time (ms), for cross-shard transfers.
-    pub submitted_cross: BTreeMap<(Address, u64), u64>,
+    /// `(from, nonce)` -> submission time (ms), for every transaction until the observer
+    /// settles its inclusion (and, for a cross-shard transfer, until its receipt is matched).
+    pub submitted: BTreeMap<(Address, u64), u64>,
     pub submitted_total: u64,
     pub submitted_cross_total: u64,
 }
@@ -71,7 +72,7 @@ impl Workload {
             fake,
             next: None,
             rng,
-            submitted_cross: BTreeMap::new(),
+            submitted: BTreeMap::new(),
             submitted_total: 0,
             submitted_cross_total: 0,
         })
@@ -103,8 +104,8 @@ impl Workload {
         };
         for (shard, txs) in ready.iter().enumerate() {
             for tx in txs {
+                self.submitted.insert((tx.from, tx.nonce), now_ms);
                 if compute_home_shard(&tx.to, self.shards.len() as u64) != shard as u64 {
-                    self.submitted_cross.insert((tx.from, tx.nonce), now_ms);
                     self.submitted_cross_total += 1;
                 }
                 self.submitted_total += 1;

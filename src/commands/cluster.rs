@@ -57,6 +57,7 @@ pub fn run(flags: ClusterFlags) -> Result<bool> {
         set,
         out: None,
         quiet: true,
+        plots: false,
     })?;
     if flags.stall_epochs == 0 {
         bail!("--stall-epochs 0: give at least one epoch");

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod capture;
 pub mod cluster;
 pub mod config;
 pub mod genesis;
@@ -7,3 +8,4 @@ pub mod keys;
 pub mod load;
 pub mod node;
 pub mod sim;
+pub mod sweep;

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use beacon::node::{HeadGauges, NodeSummary, Output};
 use indicatif::{ProgressBar, ProgressStyle};
 use shardnode::metrics::NodeMetrics;
+use shardnode::run_plots::write_run_plots;
 use simulator::report::{render_table, write_shards_csv, write_slots_csv, write_summary_json};
 use simulator::{run_scenario_with, FinishedNodes, OutputTap, Scenario};
 use std::fs::File;
@@ -21,6 +22,7 @@ pub struct SimArgs {
     pub set: Vec<String>,
     pub out: Option<PathBuf>,
     pub quiet: bool,
+    pub plots: bool,
 }
 
 /// The scenario of the run: the file (or the default), then every `key=value` override.
@@ -184,6 +186,13 @@ pub fn run(args: SimArgs) -> Result<()> {
             "wrote {}/{{summary.json,slots.csv,shards.csv,scenario.toml,metrics/node-N.prom}}",
             dir.display()
         );
+        if args.plots {
+            let (written, skipped) = write_run_plots(dir, &result)?;
+            println!("wrote {} plot files into {}", written.len(), dir.display());
+            for name in skipped {
+                println!("skipped {name}");
+            }
+        }
     }
     if !result.safe() {
         let argv: Vec<String> = std::env::args().map(|a| shell_quote(&a)).collect();

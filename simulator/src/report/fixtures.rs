@@ -41,6 +41,8 @@ pub(crate) fn summary() -> Summary {
         cross_shard_credited: 1870,
         cross_shard_uncredited_early: 0,
         cross_shard_latency_ms_p50: None,
+        inclusion_latency_ms_p50: None,
+        inclusion_latency_ms_p99: None,
         cross_shard_latency_ms_p99: None,
         missed_beacon_slots: 2,
         missed_shard_slots: 5,

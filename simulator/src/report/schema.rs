@@ -72,6 +72,8 @@ pub struct Summary {
     pub cross_shard_uncredited_early: u64,
     /// Median cross-shard latency (send to credit), in milliseconds.
     pub cross_shard_latency_ms_p50: Option<f64>,
+    pub inclusion_latency_ms_p50: Option<f64>,
+    pub inclusion_latency_ms_p99: Option<f64>,
     /// 99th-percentile cross-shard latency (send to credit), in milliseconds.
     pub cross_shard_latency_ms_p99: Option<f64>,
     /// Slots with no canonical beacon block at the observer.
@@ -289,6 +291,14 @@ pub const SUMMARY_FIELDS: &[(&str, &str)] = &[
     (
         "cross_shard_latency_ms_p99",
         "99th-percentile cross-shard latency from send to credit, milliseconds, null if none",
+    ),
+    (
+        "inclusion_latency_ms_p50",
+        "median transaction inclusion latency, from submission to the start of the slot of the canonical shard block including it, milliseconds, null if none",
+    ),
+    (
+        "inclusion_latency_ms_p99",
+        "99th-percentile transaction inclusion latency, milliseconds, null if none",
     ),
     ("missed_beacon_slots", "slots with no canonical beacon block at the observer, count"),
     ("missed_shard_slots", "(slot, shard) pairs with no canonical shard block at the observer, count"),

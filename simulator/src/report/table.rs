@@ -74,6 +74,14 @@ pub fn render_table(summary: &Summary) -> String {
             with_unit(s.cross_shard_latency_ms_p99, 1, "ms")
         ),
     );
+    row(
+        "inclusion latency p50 / p99",
+        format!(
+            "{} / {}",
+            with_unit(s.inclusion_latency_ms_p50, 1, "ms"),
+            with_unit(s.inclusion_latency_ms_p99, 1, "ms")
+        ),
+    );
     row("missed beacon slots", s.missed_beacon_slots.to_string());
     row("missed shard slots", s.missed_shard_slots.to_string());
     if s.safety_violations.is_empty() {

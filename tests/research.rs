@@ -1,0 +1,210 @@
+//! The researcher's outputs as a user runs them: `sim --plots`, `sweep` (tidy CSV, replayable
+//! runs, plots) and `capture`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shardnode(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_shardnode"))
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+/// A fresh directory under the system temp dir, removed when dropped (even on failure).
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("shardnode-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Plots need a TrueType font: CI installs one; elsewhere a machine without one skips loudly.
+fn fonts_or_skip(test: &str) -> bool {
+    if shardnode::plots::font_available() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: no TrueType font for the plots under CI (install fonts-dejavu-core)"
+    );
+    eprintln!("SKIPPED {test}: no TrueType font (set SHARDNODE_FONT or install fonts-dejavu-core)");
+    false
+}
+
+fn assert_plot(dir: &Path, stem: &str) {
+    let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg")))
+        .unwrap_or_else(|e| panic!("{stem}.svg: {e}"));
+    assert!(svg.contains("<svg") && svg.contains("<text"), "{stem}.svg");
+    let png = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{stem}.png is not a PNG"
+    );
+    assert!(png.len() > 4_000, "{stem}.png is nearly empty");
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn trace_hash(table: &str) -> String {
+    table
+        .lines()
+        .find_map(|l| l.strip_prefix("trace hash"))
+        .map(|h| h.trim().to_string())
+        .expect("a trace hash row")
+}
+
+#[test]
+fn sim_writes_every_plot() {
+    if !fonts_or_skip("sim_writes_every_plot") {
+        return;
+    }
+    let dir = TempDir::new("sim-plots");
+    let out = dir.0.to_str().unwrap();
+    stdout(&shardnode(&[
+        "sim",
+        "--quiet",
+        "--set",
+        "crypto=fake",
+        "--epochs",
+        "4",
+        "--out",
+        out,
+        "--plots",
+    ]));
+    for stem in [
+        "finality",
+        "tps-per-shard",
+        "cdf-inclusion",
+        "cdf-crosslink",
+        "cdf-cross-shard",
+    ] {
+        assert_plot(&dir.0, stem);
+    }
+    let refused = shardnode(&["sim", "--plots"]);
+    assert!(
+        !refused.status.success(),
+        "--plots without --out must be refused"
+    );
+}
+
+#[test]
+fn sweep_writes_a_tidy_csv_of_replayable_runs() {
+    let dir = TempDir::new("sweep");
+    let out = dir.0.to_str().unwrap();
+    let text = stdout(&shardnode(&[
+        "sweep",
+        "--quiet",
+        "--set",
+        "crypto=fake",
+        "--set",
+        "epochs=3",
+        "--vary",
+        "active_shards=1,2",
+        "--vary",
+        "loss=0,0.1",
+        "--replicates",
+        "2",
+        "--jobs",
+        "2",
+        "--out",
+        out,
+    ]));
+    assert!(text.contains("8 runs"), "{text}");
+    let csv = std::fs::read_to_string(dir.0.join("sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 9, "a header and one row per run:\n{csv}");
+    let header: Vec<&str> = lines[0].split(',').collect();
+    assert_eq!(
+        header[..5],
+        ["run", "active_shards", "loss", "replicate", "seed"]
+    );
+    for column in [
+        "tps_total",
+        "finalized_epoch",
+        "inclusion_latency_ms_p99",
+        "trace_hash",
+    ] {
+        assert!(header.contains(&column), "no {column} column");
+    }
+    let cell = |run: usize, name: &str| -> String {
+        let col = header.iter().position(|h| *h == name).unwrap();
+        lines[run + 1].split(',').nth(col).unwrap().to_string()
+    };
+    // The first key varies slowest, replicates fastest: run 7 is active_shards=2, loss=0.1,
+    // replicate 1, so seed 1 + 1.
+    assert_eq!(cell(7, "run"), "7");
+    assert_eq!(cell(7, "active_shards"), "2");
+    assert_eq!(cell(7, "loss"), "0.1");
+    assert_eq!(cell(7, "seed"), "2");
+    assert_eq!(cell(7, "safety_violations"), "0");
+    // Each run replays from its file to the same trace hash.
+    let replay = stdout(&shardnode(&[
+        "sim",
+        "--quiet",
+        "--scenario",
+        dir.0.join("runs/run-7.toml").to_str().unwrap(),
+    ]));
+    assert_eq!(trace_hash(&replay), cell(7, "trace_hash"));
+    if fonts_or_skip("sweep plots") {
+        assert_plot(&dir.0.join("plots"), "sweep-tps_total");
+        assert_plot(&dir.0.join("plots"), "sweep-finalized_epoch");
+    }
+    let bad = shardnode(&["sweep", "--vary", "nodez=1,2", "--out", out]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nodez"));
+}
+
+#[test]
+fn capture_matches_the_hypergeometric_law() {
+    let dir = TempDir::new("capture");
+    let out = dir.0.to_str().unwrap();
+    let text = stdout(&shardnode(&[
+        "capture",
+        "--validators",
+        "4096",
+        "--sizes",
+        "16,64",
+        "--shares",
+        "0.25,0.33",
+        "--epochs",
+        "300",
+        "--out",
+        out,
+    ]));
+    assert!(text.contains(">=1/3 law"), "{text}");
+    let csv = std::fs::read_to_string(dir.0.join("capture.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|c| c.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    for row in rows {
+        // committees, third_fraction, third_law: within 5 standard errors.
+        let (n, observed, law) = (row[3], row[5], row[6]);
+        let se = (law * (1.0 - law) / n).sqrt();
+        assert!((observed - law).abs() <= 5.0 * se + 1e-12, "{row:?}");
+    }
+    if fonts_or_skip("capture plots") {
+        assert_plot(&dir.0, "capture-third");
+        assert_plot(&dir.0, "capture-two-thirds");
+    }
+}
