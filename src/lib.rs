@@ -13,6 +13,7 @@ pub mod api;
 pub mod cluster;
 pub mod load;
 pub mod metrics;
+pub mod parallel;
 pub mod plots;
 pub mod run_plots;
 pub mod runtime;

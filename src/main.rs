@@ -77,6 +77,9 @@ enum Command {
     /// Run a parameter sweep: the product of `--vary` values, `--replicates` seeds each, into
     /// one tidy sweep.csv and a plot per figure (see docs/simulator.md).
     Sweep(commands::sweep::SweepArgs),
+    /// Run many swarm seeds (random faults inside the safe envelope): every run must keep the
+    /// safety invariants and pass the liveness check; failing seeds print their replay command.
+    Swarm(commands::swarm::SwarmArgs),
     /// Measure committee capture: how often an adversary with a share of the stake holds 1/3
     /// or 2/3 of a committee, from the real shuffle, beside the hypergeometric law.
     Capture(commands::capture::CaptureArgs),
@@ -94,6 +97,28 @@ enum Command {
 fn main() -> ExitCode {
     shardnode::allocator::configure();
     let cli = Cli::parse();
+    // For the commands that only compute and print: a reader that stops early
+    // (`shardnode swarm ... | head`) ends the output quietly, as other Unix tools do, instead
+    // of a panic in `println!`. Never for the node, the cluster or the load generator, whose
+    // sockets and child pipes must see EPIPE as an error, not die of the signal.
+    #[cfg(unix)]
+    let offline = matches!(
+        cli.command,
+        Command::Sim { .. }
+            | Command::Sweep(_)
+            | Command::Swarm(_)
+            | Command::Capture(_)
+            | Command::Genesis { .. }
+            | Command::Config { .. }
+            | Command::Keys { .. }
+    );
+    // SAFETY: no other thread exists yet; SIG_DFL is a valid disposition for SIGPIPE.
+    #[cfg(unix)]
+    if offline {
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let result = match cli.command {
         Command::Config { file } => commands::config::run(file.as_deref()),
         Command::Genesis { file, committees } => {
@@ -104,6 +129,11 @@ fn main() -> ExitCode {
         Command::Load(args) => commands::load::run(args),
         Command::Capture(args) => commands::capture::run(args),
         Command::Sweep(args) => commands::sweep::run(args),
+        Command::Swarm(args) => match commands::swarm::run(args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         Command::Cluster(flags) => match commands::cluster::run(flags) {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::FAILURE,

@@ -208,3 +208,26 @@ fn capture_matches_the_hypergeometric_law() {
         assert_plot(&dir.0, "capture-two-thirds");
     }
 }
+
+#[test]
+fn swarm_runs_seeds_and_replays_one() {
+    let dir = TempDir::new("swarm");
+    let out = dir.0.to_str().unwrap();
+    let text = stdout(&shardnode(&[
+        "swarm", "--quiet", "--seeds", "4", "--start", "100", "--jobs", "2", "--out", out,
+    ]));
+    assert!(text.contains("4 seeds (100..104)"), "{text}");
+    assert!(
+        text.contains("4 passed, 0 safety violations, 0 liveness failures"),
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(dir.0.join("swarm.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("102,"))
+        .expect("seed 102");
+    let hash = row.split(',').nth(4).unwrap();
+    let replay = stdout(&shardnode(&["swarm", "--replay", "102"]));
+    assert!(replay.starts_with("swarm seed 102: "), "{replay}");
+    assert_eq!(trace_hash(&replay), hash, "a replay is the same run");
+}

@@ -3,6 +3,7 @@
 
 use crate::engine::Simulation;
 use crate::histogram::Histogram;
+use crate::liveness::{check_liveness, Liveness};
 use crate::report::{RunParams, ShardSlotRow, SlotRow, Summary};
 use crate::scenario::{FaultSpec, Scenario};
 use consensus::Preset;
@@ -17,6 +18,8 @@ pub struct RunResult {
     pub scenario: Scenario,
     /// What each node did.
     pub nodes: Vec<crate::observe::NodeStats>,
+    /// The liveness check's outcome.
+    pub liveness: Liveness,
     /// The observer's latency distributions (for CDF plots).
     pub latencies: Latencies,
 }
@@ -35,6 +38,11 @@ pub struct Latencies {
 impl RunResult {
     pub fn safe(&self) -> bool {
         self.summary.safety_violations.is_empty()
+    }
+
+    /// False only when the liveness check ran and failed.
+    pub fn live(&self) -> bool {
+        !self.liveness.failed()
     }
 
     /// Fills in the wall-clock figures.
@@ -147,6 +155,7 @@ impl<P: Preset> Simulation<P> {
         let cutoff = self.total_slots.saturating_sub(3 * P::SLOTS_PER_EPOCH);
         let uncredited_early = o.uncredited_before(cutoff);
         let counters = self.network_counters();
+        let liveness = check_liveness(&self.scenario, &o.slot_rows, P::SLOTS_PER_EPOCH);
         let summary = Summary {
             seed: self.scenario.seed,
             trace_hash: self.trace.hex(),
@@ -174,6 +183,7 @@ impl<P: Preset> Simulation<P> {
             missed_beacon_slots: o.missed_beacon_slots,
             missed_shard_slots: o.missed_shard_slots,
             safety_violations: self.checks.violations().to_vec(),
+            liveness: liveness.describe(),
             events_processed: self.events_processed(),
             messages_delivered: counters.delivered,
             messages_dropped: counters.lost + counters.partitioned + self.dropped_down,
@@ -191,6 +201,7 @@ impl<P: Preset> Simulation<P> {
             shards: o.shard_rows.clone(),
             scenario: self.scenario.clone(),
             nodes: o.nodes.clone(),
+            liveness,
             latencies: Latencies {
                 inclusion_ms: o.inclusion_latency_ms().clone(),
                 crosslink_delay_slots: o.crosslink_delay_slots().clone(),

@@ -8,4 +8,5 @@ pub mod keys;
 pub mod load;
 pub mod node;
 pub mod sim;
+pub mod swarm;
 pub mod sweep;

@@ -194,14 +194,22 @@ pub fn run(args: SimArgs) -> Result<()> {
             }
         }
     }
+    let argv: Vec<String> = std::env::args().map(|a| shell_quote(&a)).collect();
     if !result.safe() {
-        let argv: Vec<String> = std::env::args().map(|a| shell_quote(&a)).collect();
         eprintln!(
             "SAFETY VIOLATION: {} invariant(s) broken. Replay with:\n{}",
             result.summary.safety_violations.len(),
             argv.join(" ")
         );
         bail!("safety invariants broken");
+    }
+    if !result.live() {
+        eprintln!(
+            "LIVENESS FAILURE: {}. Replay with:\n{}",
+            result.summary.liveness,
+            argv.join(" ")
+        );
+        bail!("liveness check failed");
     }
     Ok(())
 }

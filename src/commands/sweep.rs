@@ -5,12 +5,11 @@
 use super::sim::{build_scenario, SimArgs};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use shardnode::parallel::run_all;
 use shardnode::sweep::{describe, figures, plan, write_csv, write_plots, RunRow, Vary};
-use simulator::run_scenario;
+use simulator::Scenario;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
@@ -79,44 +78,25 @@ pub fn run(args: SweepArgs) -> Result<()> {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let (send, receive) = mpsc::channel();
     let mut rows: Vec<Option<RunRow>> = vec![None; runs.len()];
     let mut failures = Vec::new();
-    std::thread::scope(|scope| -> Result<()> {
-        for _ in 0..args.jobs.min(runs.len()) {
-            let send = send.clone();
-            let (runs, next) = (&runs, &next);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(run) = runs.get(i) else { break };
-                let t = Instant::now();
-                let result = run_scenario(&run.scenario, &mut |_| {});
-                let wall = t.elapsed().as_secs_f64();
-                if send.send((i, result, wall)).is_err() {
-                    break;
-                }
-            });
+    let scenarios: Vec<Scenario> = runs.iter().map(|r| r.scenario.clone()).collect();
+    run_all(&scenarios, args.jobs, &mut |i, result, wall| {
+        let run = &runs[i];
+        let mut result = result.with_context(|| format!("run {i} ({})", describe(&run.point)))?;
+        result.set_wall_seconds(wall, 0.0);
+        if !result.safe() || !result.live() {
+            failures.push(i);
         }
-        drop(send);
-        for (i, result, wall) in receive {
-            let run = &runs[i];
-            let mut result =
-                result.with_context(|| format!("run {i} ({})", describe(&run.point)))?;
-            result.set_wall_seconds(wall, 0.0);
-            if !result.safe() {
-                failures.push(i);
-            }
-            bar.inc(1);
-            bar.set_message(format!("last: {}", describe(&run.point)));
-            rows[i] = Some(RunRow {
-                index: i,
-                point: run.point.clone(),
-                replicate: run.replicate,
-                seed: run.scenario.seed,
-                figures: figures(&result.summary)?,
-            });
-        }
+        bar.inc(1);
+        bar.set_message(format!("last: {}", describe(&run.point)));
+        rows[i] = Some(RunRow {
+            index: i,
+            point: run.point.clone(),
+            replicate: run.replicate,
+            seed: run.scenario.seed,
+            figures: figures(&result.summary)?,
+        });
         Ok(())
     })?;
     bar.finish_and_clear();
@@ -148,12 +128,15 @@ pub fn run(args: SweepArgs) -> Result<()> {
     if !failures.is_empty() {
         for i in &failures {
             eprintln!(
-                "SAFETY VIOLATION in run {i} ({}). Replay with:\nshardnode sim --scenario {}",
+                "SAFETY OR LIVENESS FAILURE in run {i} ({}). Replay with:\nshardnode sim --scenario {}",
                 describe(&runs[*i].point),
                 runs_dir.join(format!("run-{i}.toml")).display()
             );
         }
-        bail!("{} run(s) broke safety invariants", failures.len());
+        bail!(
+            "{} run(s) broke safety invariants or failed the liveness check",
+            failures.len()
+        );
     }
     Ok(())
 }

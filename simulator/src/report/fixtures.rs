@@ -47,6 +47,7 @@ pub(crate) fn summary() -> Summary {
         missed_beacon_slots: 2,
         missed_shard_slots: 5,
         safety_violations: vec![],
+        liveness: String::new(),
         events_processed: 123_456,
         messages_delivered: 100_000,
         messages_dropped: 1000,

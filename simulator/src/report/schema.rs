@@ -82,6 +82,8 @@ pub struct Summary {
     pub missed_shard_slots: u64,
     /// Safety violations found by the checks; empty means none.
     pub safety_violations: Vec<String>,
+    /// The liveness check's outcome (`crate::liveness`), one line.
+    pub liveness: String,
     /// Simulator events processed.
     pub events_processed: u64,
     /// Network messages delivered.
@@ -303,6 +305,10 @@ pub const SUMMARY_FIELDS: &[(&str, &str)] = &[
     ("missed_beacon_slots", "slots with no canonical beacon block at the observer, count"),
     ("missed_shard_slots", "(slot, shard) pairs with no canonical shard block at the observer, count"),
     ("safety_violations", "safety violations found by the checks, list of text, empty if none"),
+    (
+        "liveness",
+        "the liveness check (scenario liveness_epochs): `not checked`, `not reached ...`, `held ...` or `FAILED at slot ...`, text",
+    ),
     ("events_processed", "simulator events processed, count"),
     ("messages_delivered", "network messages delivered, count"),
     ("messages_dropped", "network messages dropped, count"),

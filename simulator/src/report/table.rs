@@ -83,6 +83,9 @@ pub fn render_table(summary: &Summary) -> String {
         ),
     );
     row("missed beacon slots", s.missed_beacon_slots.to_string());
+    if !s.liveness.is_empty() {
+        row("liveness", s.liveness.clone());
+    }
     row("missed shard slots", s.missed_shard_slots.to_string());
     if s.safety_violations.is_empty() {
         row("safety violations", "none".to_string());

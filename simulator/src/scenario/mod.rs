@@ -196,7 +196,8 @@ pub struct Scenario {
     pub validators_per_node: Option<Vec<u64>>,
     /// The type-level preset, `minimal` or `mainnet` (default minimal).
     pub preset: PresetName,
-    /// Shards active at run time (default 8): `SLOTS_PER_EPOCH ..= SHARD_COUNT` of the preset.
+    /// Shards active at run time (default 8): `1 ..= SHARD_COUNT` of the preset (design D7
+    /// below `SLOTS_PER_EPOCH`).
     pub active_shards: u64,
     /// Slot duration in ms (default: none = the chain configuration default, 6000).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -214,6 +215,11 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     /// The `[[faults]]` entries.
     pub faults: Vec<FaultSpec>,
+    /// The liveness check (`crate::liveness`): from `K` epochs after the last fault heals to
+    /// the end, the observer's finalized epoch lags the current epoch by at most `K`
+    /// (default: none = not checked; `1 ..= 1000`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness_epochs: Option<u64>,
 }
 
 impl Default for Scenario {
@@ -232,6 +238,7 @@ impl Default for Scenario {
             network: NetworkSpec::default(),
             workload: WorkloadSpec::default(),
             faults: Vec::new(),
+            liveness_epochs: None,
         }
     }
 }
@@ -258,6 +265,7 @@ pub const OVERRIDE_KEYS: &[&str] = &[
     "amount_max",
     "start_slot",
     "stop_slot",
+    "liveness_epochs",
 ];
 
 fn bad_value(key: &str, value: &str, expected: &str) -> ScenarioError {
@@ -417,6 +425,9 @@ impl Scenario {
             check_u64("slot_duration_ms", ms, 100, 600_000)?;
         }
         check_u64("epochs", self.epochs, 1, MAX_EPOCHS)?;
+        if let Some(k) = self.liveness_epochs {
+            check_u64("liveness_epochs", k, 1, 1000)?;
+        }
         if let Some(threads) = self.threads {
             check_u64("threads", threads as u64, 1, MAX_THREADS as u64)?;
         }
@@ -622,6 +633,7 @@ impl Scenario {
             "amount_max" => self.workload.amount_max = parse_u64(key, v)?,
             "start_slot" => self.workload.start_slot = parse_u64(key, v)?,
             "stop_slot" => self.workload.stop_slot = parse_opt_u64(key, v)?,
+            "liveness_epochs" => self.liveness_epochs = parse_opt_u64(key, v)?,
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -651,6 +663,7 @@ impl Scenario {
             "amount_max" => self.workload.amount_max.to_string(),
             "start_slot" => self.workload.start_slot.to_string(),
             "stop_slot" => opt_to_string(&self.workload.stop_slot),
+            "liveness_epochs" => opt_to_string(&self.liveness_epochs),
             _ => return Err(unknown_key(key)),
         })
     }
