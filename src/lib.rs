@@ -10,6 +10,7 @@
 
 pub mod allocator;
 pub mod api;
+pub mod calibrate;
 pub mod cluster;
 pub mod load;
 pub mod metrics;

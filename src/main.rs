@@ -80,6 +80,9 @@ enum Command {
     /// Run many swarm seeds (random faults inside the safe envelope): every run must keep the
     /// safety invariants and pass the liveness check; failing seeds print their replay command.
     Swarm(commands::swarm::SwarmArgs),
+    /// Measure the simulator's CPU cost table on this machine and write it as TOML (use it
+    /// with `[cpu.costs]` in a scenario).
+    Calibrate(commands::calibrate::CalibrateArgs),
     /// Measure committee capture: how often an adversary with a share of the stake holds 1/3
     /// or 2/3 of a committee, from the real shuffle, beside the hypergeometric law.
     Capture(commands::capture::CaptureArgs),
@@ -128,6 +131,7 @@ fn main() -> ExitCode {
         Command::Node(args) => commands::node::run(args),
         Command::Load(args) => commands::load::run(args),
         Command::Capture(args) => commands::capture::run(args),
+        Command::Calibrate(args) => commands::calibrate::run(args),
         Command::Sweep(args) => commands::sweep::run(args),
         Command::Swarm(args) => match commands::swarm::run(args) {
             Ok(true) => Ok(()),

@@ -231,3 +231,22 @@ fn swarm_runs_seeds_and_replays_one() {
     assert!(replay.starts_with("swarm seed 102: "), "{replay}");
     assert_eq!(trace_hash(&replay), hash, "a replay is the same run");
 }
+
+#[test]
+fn calibrate_writes_a_table_a_scenario_accepts() {
+    let dir = TempDir::new("calibrate");
+    let file = dir.0.join("costs.toml");
+    let text = stdout(&shardnode(&["calibrate", "--out", file.to_str().unwrap()]));
+    assert!(text.contains("carried from the shipped table"), "{text}");
+    let table: simulator::cpu::CostTable =
+        toml::from_str(&std::fs::read_to_string(&file).unwrap()).expect("the written table parses");
+    for (key, value) in table.entries() {
+        assert!(value.is_finite() && value > 0.0, "{key} = {value}");
+    }
+    // The measured entries as a scenario's overrides.
+    let mut scenario = String::from("[cpu.costs]\n");
+    for (key, value) in table.entries() {
+        scenario.push_str(&format!("{key} = {value}\n"));
+    }
+    simulator::Scenario::from_toml_str(&scenario).expect("a scenario takes the table");
+}

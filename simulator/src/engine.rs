@@ -4,6 +4,7 @@
 //! and the faults of the scenario. No protocol logic lives here.
 
 use crate::checks::Checks;
+use crate::cpu::{Cores, CostTable};
 use crate::network::NetworkModel;
 use crate::observe::Observer;
 use crate::queue::EventQueue;
@@ -11,6 +12,7 @@ use crate::rng::SimRng;
 use crate::scenario::{CryptoMode, FaultSpec, Scenario, ScenarioError};
 use crate::trace::TraceHash;
 use crate::verifier::SharedVerifier;
+use crate::work::work_of;
 use crate::workload::Workload;
 use beacon::node::clock::SlotClock;
 use beacon::node::{Bytes, Event, Genesis, Input, Node, NodeConfig, Output};
@@ -78,6 +80,10 @@ struct SimNode<P: Preset> {
     disk: SimDisk,
     paused: bool,
     config: NodeConfig<P>,
+    /// The node's virtual cores (`crate::cpu`; unused with the model off).
+    cores: Cores,
+    /// The last epoch whose transition was charged to this node.
+    epoch_charged: u64,
 }
 
 impl<P: Preset> SimNode<P> {
@@ -90,11 +96,23 @@ impl<P: Preset> SimNode<P> {
     }
 }
 
+/// The cost model's view of a run (`None` in the engine when the model is off).
+struct CpuContext<'a> {
+    table: &'a CostTable,
+    validators: u64,
+    slot_ms: u64,
+    slots_per_epoch: u64,
+}
+
 /// What one node-local event did, to be replayed in order.
 struct Effect {
     time_ms: u64,
     seq: u64,
     node: usize,
+    /// Every core of the node was busy: the event runs again at this time.
+    deferred: Option<(u64, SimEvent)>,
+    /// When the event's work was done and what it sends leaves (its time without the model).
+    done_ms: u64,
     /// The node was down or paused: the message was lost.
     dropped: bool,
     /// A delivered message: `(from, kind, bytes)`, for the trace.
@@ -107,15 +125,27 @@ fn run_local<P: Preset>(
     index: usize,
     sim: &mut SimNode<P>,
     scheduled: crate::queue::Scheduled<SimEvent>,
+    cpu: Option<&CpuContext<'_>>,
 ) -> Effect {
     let mut effect = Effect {
         time_ms: scheduled.time_ms,
         seq: scheduled.seq,
         node: index,
+        deferred: None,
+        done_ms: scheduled.time_ms,
         dropped: false,
         delivered: None,
         outputs: Vec::new(),
     };
+    if cpu.is_some() && sim.live().is_some() {
+        let start = sim.cores.start_ms(scheduled.time_ms);
+        if start > scheduled.time_ms {
+            effect.deferred = Some((start, scheduled.event));
+            return effect;
+        }
+    }
+    let is_tick = matches!(scheduled.event, SimEvent::Tick(_));
+    let mut gossip_topic = None;
     let input = match scheduled.event {
         SimEvent::Tick(_) => Input::Tick {
             now_ms: scheduled.time_ms,
@@ -128,6 +158,7 @@ fn run_local<P: Preset>(
             let peer = from as u64;
             match message {
                 Message::Gossip(topic, bytes) => {
+                    gossip_topic = Some(topic);
                     effect.delivered = Some((from, topic.to_string(), bytes.clone()));
                     Input::Gossip {
                         from: peer,
@@ -163,6 +194,19 @@ fn run_local<P: Preset>(
     if let Some(node) = sim.live() {
         effect.outputs = node.handle(input);
     }
+    if let Some(cpu) = cpu {
+        let delivered = effect
+            .delivered
+            .as_ref()
+            .map(|(_, _, bytes)| (gossip_topic, bytes.as_ref()));
+        let mut work = work_of(delivered, 0, &effect.outputs);
+        let epoch = scheduled.time_ms / cpu.slot_ms.max(1) / cpu.slots_per_epoch.max(1);
+        if is_tick && epoch > sim.epoch_charged {
+            work.epoch_transitions_validators = cpu.validators;
+            sim.epoch_charged = epoch;
+        }
+        effect.done_ms = sim.cores.charge(scheduled.time_ms, work.cost_us(cpu.table));
+    }
     effect
 }
 
@@ -191,6 +235,8 @@ pub struct Simulation<P: Preset> {
     pub(crate) observer: Observer,
     pub(crate) checks: Checks,
     now_ms: u64,
+    /// The cost table, `None` with the CPU model off.
+    costs: Option<CostTable>,
     pub(crate) dropped_down: u64,
     pub(crate) rejected: u64,
     output_tap: Option<OutputTap>,
@@ -271,6 +317,8 @@ impl<P: Preset> Simulation<P> {
                 disk,
                 paused: false,
                 config,
+                cores: Cores::new(scenario.cpu.cores),
+                epoch_charged: 0,
             });
         }
         let slot_ms = chain.slot_duration_ms;
@@ -338,6 +386,7 @@ impl<P: Preset> Simulation<P> {
             observer,
             checks,
             now_ms: 0,
+            costs: scenario.cpu.table()?,
             dropped_down: 0,
             rejected: 0,
             output_tap: None,
@@ -436,6 +485,12 @@ impl<P: Preset> Simulation<P> {
                 list.push(event);
             }
         }
+        let cpu = self.costs.as_ref().map(|table| CpuContext {
+            table,
+            validators: self.scenario.validators,
+            slot_ms: self.slot_ms,
+            slots_per_epoch: P::SLOTS_PER_EPOCH,
+        });
         let mut effects: Vec<Effect> = self
             .nodes
             .par_iter_mut()
@@ -444,13 +499,17 @@ impl<P: Preset> Simulation<P> {
             .flat_map_iter(|(index, (sim, events))| {
                 events
                     .into_iter()
-                    .map(|event| run_local(index, sim, event))
+                    .map(|event| run_local(index, sim, event, cpu.as_ref()))
                     .collect::<Vec<_>>()
             })
             .collect();
         effects.sort_by_key(|e| (e.time_ms, e.seq));
         for effect in effects {
             self.now_ms = effect.time_ms;
+            if let Some((at, event)) = effect.deferred {
+                self.queue.push(at, event);
+                continue;
+            }
             if effect.dropped {
                 self.dropped_down += 1;
                 continue;
@@ -464,6 +523,8 @@ impl<P: Preset> Simulation<P> {
                     bytes,
                 );
             }
+            // What the event sends leaves when its work is done.
+            self.now_ms = effect.done_ms;
             self.dispatch(effect.node, effect.outputs);
         }
     }
@@ -495,11 +556,45 @@ impl<P: Preset> Simulation<P> {
 
     /// Feeds `input` to `node` (if it is up) and carries out what it answers.
     fn input(&mut self, node: usize, input: Input) {
-        let Some(live) = self.nodes.get_mut(node).and_then(|n| n.live()) else {
+        let Some(sim) = self.nodes.get_mut(node) else {
+            return;
+        };
+        let submitted = match &input {
+            Input::SubmitTransactions(batch) => batch.len(),
+            _ => 0,
+        };
+        let Some(live) = sim.live() else {
             return;
         };
         let outputs = live.handle(input);
+        let Some(table) = self.costs.as_ref() else {
+            self.dispatch(node, outputs);
+            return;
+        };
+        // Not deferred (these inputs come from outside the node's queue), but charged: what
+        // it sends leaves when a core has done the work.
+        let cost = work_of(None, submitted, &outputs).cost_us(table);
+        let start = sim.cores.start_ms(self.now_ms);
+        let done = sim.cores.charge(start, cost);
+        let now = self.now_ms;
+        self.now_ms = done;
         self.dispatch(node, outputs);
+        self.now_ms = now;
+    }
+
+    /// Each node's CPU busy fraction over the run (busy core time over cores × run time);
+    /// `None` with the model off.
+    pub fn cpu_utilization(&self) -> Option<Vec<f64>> {
+        self.costs.as_ref()?;
+        let run_us = (self.total_slots * self.slot_ms)
+            .saturating_mul(1000)
+            .max(1) as f64;
+        Some(
+            self.nodes
+                .iter()
+                .map(|n| n.cores.busy_us as f64 / (run_us * self.scenario.cpu.cores.max(1) as f64))
+                .collect(),
+        )
     }
 
     fn dispatch(&mut self, from: usize, outputs: Vec<Output>) {
@@ -644,6 +739,7 @@ impl<P: Preset> Simulation<P> {
         match reopened {
             Ok(reopened) => {
                 self.nodes[node].node = Some(reopened);
+                self.nodes[node].cores.reset();
                 self.set_links(node, true);
                 let now_ms = self.now_ms;
                 self.input(node, Input::Tick { now_ms });

@@ -15,6 +15,7 @@
 
 pub mod capture;
 pub mod checks;
+pub mod cpu;
 pub mod engine;
 pub mod histogram;
 pub mod interval_set;
@@ -31,6 +32,7 @@ pub mod stats;
 pub mod swarm;
 pub mod trace;
 pub mod verifier;
+pub mod work;
 pub mod workload;
 
 pub use engine::{OutputTap, Progress, SimError, Simulation};

@@ -155,6 +155,7 @@ impl<P: Preset> Simulation<P> {
         let cutoff = self.total_slots.saturating_sub(3 * P::SLOTS_PER_EPOCH);
         let uncredited_early = o.uncredited_before(cutoff);
         let counters = self.network_counters();
+        let cpu = self.cpu_utilization();
         let liveness = check_liveness(&self.scenario, &o.slot_rows, P::SLOTS_PER_EPOCH);
         let summary = Summary {
             seed: self.scenario.seed,
@@ -180,6 +181,13 @@ impl<P: Preset> Simulation<P> {
             cross_shard_latency_ms_p99: latency.percentile(99.0).map(|v| v as f64),
             inclusion_latency_ms_p50: o.inclusion_latency_ms().percentile(50.0).map(|v| v as f64),
             inclusion_latency_ms_p99: o.inclusion_latency_ms().percentile(99.0).map(|v| v as f64),
+            cpu_utilization_mean: cpu
+                .as_ref()
+                .filter(|u| !u.is_empty())
+                .map(|u| u.iter().sum::<f64>() / u.len() as f64),
+            cpu_utilization_max: cpu
+                .as_ref()
+                .and_then(|u| u.iter().copied().reduce(f64::max)),
             missed_beacon_slots: o.missed_beacon_slots,
             missed_shard_slots: o.missed_shard_slots,
             safety_violations: self.checks.violations().to_vec(),

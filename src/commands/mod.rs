@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod calibrate;
 pub mod capture;
 pub mod cluster;
 pub mod config;

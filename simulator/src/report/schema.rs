@@ -74,6 +74,10 @@ pub struct Summary {
     pub cross_shard_latency_ms_p50: Option<f64>,
     pub inclusion_latency_ms_p50: Option<f64>,
     pub inclusion_latency_ms_p99: Option<f64>,
+    /// Mean over nodes of the busy fraction of their virtual cores; `None` with the CPU model off.
+    pub cpu_utilization_mean: Option<f64>,
+    /// The busiest node's busy fraction; `None` with the CPU model off.
+    pub cpu_utilization_max: Option<f64>,
     /// 99th-percentile cross-shard latency (send to credit), in milliseconds.
     pub cross_shard_latency_ms_p99: Option<f64>,
     /// Slots with no canonical beacon block at the observer.
@@ -301,6 +305,14 @@ pub const SUMMARY_FIELDS: &[(&str, &str)] = &[
     (
         "inclusion_latency_ms_p99",
         "99th-percentile transaction inclusion latency, milliseconds, null if none",
+    ),
+    (
+        "cpu_utilization_mean",
+        "mean over nodes of the busy fraction of their virtual cores (busy core time / (cores x run time)), 0..1, null with the CPU model off",
+    ),
+    (
+        "cpu_utilization_max",
+        "the busiest node's busy fraction of its virtual cores, 0..1, null with the CPU model off",
     ),
     ("missed_beacon_slots", "slots with no canonical beacon block at the observer, count"),
     ("missed_shard_slots", "(slot, shard) pairs with no canonical shard block at the observer, count"),

@@ -82,10 +82,14 @@ pub fn render_table(summary: &Summary) -> String {
             with_unit(s.inclusion_latency_ms_p99, 1, "ms")
         ),
     );
+    row(
+        "CPU busy, mean / max node",
+        match (s.cpu_utilization_mean, s.cpu_utilization_max) {
+            (Some(mean), Some(max)) => format!("{:.1} % / {:.1} %", mean * 100.0, max * 100.0),
+            _ => "n/a (CPU model off)".to_string(),
+        },
+    );
     row("missed beacon slots", s.missed_beacon_slots.to_string());
-    if !s.liveness.is_empty() {
-        row("liveness", s.liveness.clone());
-    }
     row("missed shard slots", s.missed_shard_slots.to_string());
     if s.safety_violations.is_empty() {
         row("safety violations", "none".to_string());
@@ -101,6 +105,9 @@ pub fn render_table(summary: &Summary) -> String {
         if more > 0 {
             row("  -", format!("... and {more} more"));
         }
+    }
+    if !s.liveness.is_empty() {
+        row("liveness", s.liveness.clone());
     }
     row("trace hash", one_line(&s.trace_hash));
     row(
@@ -232,9 +239,12 @@ mod tests {
             "finality latency",
             "cross-shard sent / credited",
             "cross-shard latency p50 / p99",
+            "inclusion latency p50 / p99",
+            "CPU busy, mean / max node",
             "missed beacon slots",
             "missed shard slots",
             "safety violations",
+            "liveness",
             "trace hash",
             "events processed",
             "wall time",

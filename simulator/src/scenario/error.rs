@@ -65,6 +65,8 @@ pub enum Inconsistency {
     DuplicateNode { node: u64 },
     #[error("is empty: name at least one node")]
     NoNodes,
+    #[error("{0}")]
+    CostTable(String),
 }
 
 /// Checks `min <= value <= max` for an integer field.

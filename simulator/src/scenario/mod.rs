@@ -17,7 +17,7 @@ use consensus::{ChainConfig, PresetName};
 use error::{check_f64, check_node, check_u64, check_u64_ctx};
 pub use error::{Inconsistency, ScenarioError};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 /// Most nodes a scenario may run.
@@ -79,6 +79,66 @@ pub struct PartitionSpec {
     pub start_slot: u64,
     /// First slot after the partition heals (`> start_slot`).
     pub heal_slot: u64,
+}
+
+/// The `[cpu]` section: the virtual CPU cost model (`crate::cpu`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CpuSpec {
+    /// Charge virtual time for processing (default true). Off: processing takes no virtual
+    /// time, as before the model existed.
+    pub model: bool,
+    /// Cores per simulated node, `1 ..= 256` (default 2, the development machine's).
+    pub cores: u64,
+    /// Overrides of entries of the shipped cost table (`simulator/costs/dev-2core.toml`), in
+    /// microseconds per unit: `[cpu.costs] bls_verify_us = 1000`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub costs: BTreeMap<String, f64>,
+}
+
+impl Default for CpuSpec {
+    fn default() -> Self {
+        Self {
+            model: true,
+            cores: 2,
+            costs: BTreeMap::new(),
+        }
+    }
+}
+
+impl CpuSpec {
+    /// The cost table of the run: the shipped one with the overrides, or `None` when the model
+    /// is off.
+    pub fn table(&self) -> Result<Option<crate::cpu::CostTable>, ScenarioError> {
+        if !self.model {
+            return Ok(None);
+        }
+        let mut table = crate::cpu::CostTable::shipped().map_err(|e| ScenarioError::Invalid {
+            field: "cpu.costs".into(),
+            reason: Inconsistency::CostTable(e.to_string()),
+        })?;
+        for (key, value) in &self.costs {
+            if !value.is_finite() || *value < 0.0 {
+                return Err(ScenarioError::Invalid {
+                    field: format!("cpu.costs.{key}"),
+                    reason: Inconsistency::CostTable(format!(
+                        "{value} is not a finite cost of at least 0 microseconds"
+                    )),
+                });
+            }
+            if !table.set(key, *value) {
+                let known: Vec<&str> = table.entries().iter().map(|(k, _)| *k).collect();
+                return Err(ScenarioError::Invalid {
+                    field: format!("cpu.costs.{key}"),
+                    reason: Inconsistency::CostTable(format!(
+                        "unknown cost entry; the table has {}",
+                        known.join(", ")
+                    )),
+                });
+            }
+        }
+        Ok(Some(table))
+    }
 }
 
 /// The `[network]` section.
@@ -215,6 +275,8 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     /// The `[[faults]]` entries.
     pub faults: Vec<FaultSpec>,
+    /// The `[cpu]` section.
+    pub cpu: CpuSpec,
     /// The liveness check (`crate::liveness`): from `K` epochs after the last fault heals to
     /// the end, the observer's finalized epoch lags the current epoch by at most `K`
     /// (default: none = not checked; `1 ..= 1000`).
@@ -238,6 +300,7 @@ impl Default for Scenario {
             network: NetworkSpec::default(),
             workload: WorkloadSpec::default(),
             faults: Vec::new(),
+            cpu: CpuSpec::default(),
             liveness_epochs: None,
         }
     }
@@ -266,6 +329,8 @@ pub const OVERRIDE_KEYS: &[&str] = &[
     "start_slot",
     "stop_slot",
     "liveness_epochs",
+    "cpu_model",
+    "cores",
 ];
 
 fn bad_value(key: &str, value: &str, expected: &str) -> ScenarioError {
@@ -428,6 +493,8 @@ impl Scenario {
         if let Some(k) = self.liveness_epochs {
             check_u64("liveness_epochs", k, 1, 1000)?;
         }
+        check_u64("cpu.cores", self.cpu.cores, 1, 256)?;
+        self.cpu.table()?;
         if let Some(threads) = self.threads {
             check_u64("threads", threads as u64, 1, MAX_THREADS as u64)?;
         }
@@ -634,6 +701,14 @@ impl Scenario {
             "start_slot" => self.workload.start_slot = parse_u64(key, v)?,
             "stop_slot" => self.workload.stop_slot = parse_opt_u64(key, v)?,
             "liveness_epochs" => self.liveness_epochs = parse_opt_u64(key, v)?,
+            "cpu_model" => {
+                self.cpu.model = match v.to_ascii_lowercase().as_str() {
+                    "on" | "true" => true,
+                    "off" | "false" => false,
+                    _ => return Err(bad_value(key, value, "`on` or `off`")),
+                }
+            }
+            "cores" => self.cpu.cores = parse_u64(key, v)?,
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -664,6 +739,8 @@ impl Scenario {
             "start_slot" => self.workload.start_slot.to_string(),
             "stop_slot" => opt_to_string(&self.workload.stop_slot),
             "liveness_epochs" => opt_to_string(&self.liveness_epochs),
+            "cpu_model" => if self.cpu.model { "on" } else { "off" }.to_string(),
+            "cores" => self.cpu.cores.to_string(),
             _ => return Err(unknown_key(key)),
         })
     }
