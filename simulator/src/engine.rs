@@ -5,6 +5,7 @@
 
 use crate::checks::Checks;
 use crate::cpu::{Cores, CostTable};
+use crate::gossip::{build_mesh, message_id, SeenCache};
 use crate::network::NetworkModel;
 use crate::observe::Observer;
 use crate::queue::EventQueue;
@@ -84,6 +85,10 @@ struct SimNode<P: Preset> {
     cores: Cores,
     /// The last epoch whose transition was charged to this node.
     epoch_charged: u64,
+    /// Gossip message ids seen (with relaying on).
+    seen: SeenCache,
+    /// How far the node's clock is ahead of true time, ms (negative: behind).
+    skew_ms: i64,
 }
 
 impl<P: Preset> SimNode<P> {
@@ -113,6 +118,10 @@ struct Effect {
     deferred: Option<(u64, SimEvent)>,
     /// When the event's work was done and what it sends leaves (its time without the model).
     done_ms: u64,
+    /// A gossip copy the node had already seen (relaying on): suppressed, not delivered.
+    duplicate: bool,
+    /// The delivered gossip message, to forward if the node accepts it.
+    gossip: Option<(Topic, Bytes)>,
     /// The node was down or paused: the message was lost.
     dropped: bool,
     /// A delivered message: `(from, kind, bytes)`, for the trace.
@@ -126,6 +135,7 @@ fn run_local<P: Preset>(
     sim: &mut SimNode<P>,
     scheduled: crate::queue::Scheduled<SimEvent>,
     cpu: Option<&CpuContext<'_>>,
+    relay: bool,
 ) -> Effect {
     let mut effect = Effect {
         time_ms: scheduled.time_ms,
@@ -133,6 +143,8 @@ fn run_local<P: Preset>(
         node: index,
         deferred: None,
         done_ms: scheduled.time_ms,
+        duplicate: false,
+        gossip: None,
         dropped: false,
         delivered: None,
         outputs: Vec::new(),
@@ -148,7 +160,7 @@ fn run_local<P: Preset>(
     let mut gossip_topic = None;
     let input = match scheduled.event {
         SimEvent::Tick(_) => Input::Tick {
-            now_ms: scheduled.time_ms,
+            now_ms: scheduled.time_ms.saturating_add_signed(sim.skew_ms),
         },
         SimEvent::Deliver { from, message, .. } => {
             if sim.live().is_none() {
@@ -158,7 +170,12 @@ fn run_local<P: Preset>(
             let peer = from as u64;
             match message {
                 Message::Gossip(topic, bytes) => {
+                    if relay && !sim.seen.insert(message_id(&topic, &bytes)) {
+                        effect.duplicate = true;
+                        return effect;
+                    }
                     gossip_topic = Some(topic);
+                    effect.gossip = Some((topic, bytes.clone()));
                     effect.delivered = Some((from, topic.to_string(), bytes.clone()));
                     Input::Gossip {
                         from: peer,
@@ -237,6 +254,12 @@ pub struct Simulation<P: Preset> {
     now_ms: u64,
     /// The cost table, `None` with the CPU model off.
     costs: Option<CostTable>,
+    /// Each node's gossip mesh peers; `None`: publishers send to every node.
+    mesh: Option<Vec<Vec<usize>>>,
+    dup_rng: SimRng,
+    pub(crate) duplicates_suppressed: u64,
+    /// Each node's uplink: the virtual time (µs) at which it is free (bandwidth limits).
+    uplink_free_us: Vec<u64>,
     pub(crate) dropped_down: u64,
     pub(crate) rejected: u64,
     output_tap: Option<OutputTap>,
@@ -319,9 +342,18 @@ impl<P: Preset> Simulation<P> {
                 config,
                 cores: Cores::new(scenario.cpu.cores),
                 epoch_charged: 0,
+                seen: SeenCache::default(),
+                skew_ms: 0,
             });
         }
         let slot_ms = chain.slot_duration_ms;
+        let skew = scenario.network.clock_skew_ms;
+        if skew > 0.0 {
+            let mut rng = root_rng.fork("clock-skew");
+            for sim in nodes.iter_mut() {
+                sim.skew_ms = ((2.0 * rng.uniform_f64() - 1.0) * skew).round() as i64;
+            }
+        }
         let total_slots = scenario.total_slots(P::SLOTS_PER_EPOCH);
         let network = NetworkModel::from_scenario(scenario)?;
         let mut queue = EventQueue::new();
@@ -387,6 +419,16 @@ impl<P: Preset> Simulation<P> {
             checks,
             now_ms: 0,
             costs: scenario.cpu.table()?,
+            mesh: scenario.network.gossip.relay.then(|| {
+                build_mesh(
+                    scenario.nodes as usize,
+                    scenario.network.gossip.degree,
+                    &mut root_rng.fork("gossip-mesh"),
+                )
+            }),
+            dup_rng: root_rng.fork("duplication"),
+            duplicates_suppressed: 0,
+            uplink_free_us: vec![0; scenario.nodes as usize],
             dropped_down: 0,
             rejected: 0,
             output_tap: None,
@@ -447,13 +489,23 @@ impl<P: Preset> Simulation<P> {
                         break;
                     }
                     let start = self.now_ms;
-                    let clock = SlotClock::new(0, self.slot_ms);
-                    for node in 0..self.nodes.len() {
-                        self.queue.push(start, SimEvent::Tick(node));
-                        self.queue
-                            .push(start + clock.attestation_offset_ms(), SimEvent::Tick(node));
-                        self.queue
-                            .push(start + clock.aggregation_offset_ms(), SimEvent::Tick(node));
+                    if self.scenario.network.clock_skew_ms > 0.0 {
+                        // Each node ticks when its own clock reads the duty times: the next
+                        // slot's ticks are scheduled now (a clock ahead ticks before the slot
+                        // starts in true time); slot 0's at the start.
+                        if slot == 0 {
+                            self.push_skewed_ticks(0);
+                        }
+                        self.push_skewed_ticks(slot + 1);
+                    } else {
+                        let clock = SlotClock::new(0, self.slot_ms);
+                        for node in 0..self.nodes.len() {
+                            self.queue.push(start, SimEvent::Tick(node));
+                            self.queue
+                                .push(start + clock.attestation_offset_ms(), SimEvent::Tick(node));
+                            self.queue
+                                .push(start + clock.aggregation_offset_ms(), SimEvent::Tick(node));
+                        }
                     }
                     self.queue
                         .push(start + self.slot_ms, SimEvent::SlotStart(slot + 1));
@@ -491,6 +543,7 @@ impl<P: Preset> Simulation<P> {
             slot_ms: self.slot_ms,
             slots_per_epoch: P::SLOTS_PER_EPOCH,
         });
+        let relay = self.mesh.is_some();
         let mut effects: Vec<Effect> = self
             .nodes
             .par_iter_mut()
@@ -499,7 +552,7 @@ impl<P: Preset> Simulation<P> {
             .flat_map_iter(|(index, (sim, events))| {
                 events
                     .into_iter()
-                    .map(|event| run_local(index, sim, event, cpu.as_ref()))
+                    .map(|event| run_local(index, sim, event, cpu.as_ref(), relay))
                     .collect::<Vec<_>>()
             })
             .collect();
@@ -514,6 +567,10 @@ impl<P: Preset> Simulation<P> {
                 self.dropped_down += 1;
                 continue;
             }
+            if effect.duplicate {
+                self.duplicates_suppressed += 1;
+                continue;
+            }
             if let Some((from, kind, bytes)) = &effect.delivered {
                 self.trace.message(
                     effect.time_ms,
@@ -525,7 +582,46 @@ impl<P: Preset> Simulation<P> {
             }
             // What the event sends leaves when its work is done.
             self.now_ms = effect.done_ms;
+            let accepted = effect.outputs.iter().any(
+                |o| matches!(o, Output::Verdict { verdict, .. } if verdict.kind() == "accept"),
+            );
             self.dispatch(effect.node, effect.outputs);
+            if let (true, Some((topic, bytes)), Some((from, _, _))) =
+                (accepted, effect.gossip, effect.delivered)
+            {
+                self.forward(effect.node, from, topic, bytes);
+            }
+        }
+    }
+
+    /// The duty ticks of `slot` for every node, at the true times its skewed clock reads them
+    /// (never before now).
+    fn push_skewed_ticks(&mut self, slot: Slot) {
+        let clock = SlotClock::new(0, self.slot_ms);
+        let start = slot.saturating_mul(self.slot_ms);
+        for node in 0..self.nodes.len() {
+            let skew = self.nodes[node].skew_ms;
+            for offset in [
+                0,
+                clock.attestation_offset_ms(),
+                clock.aggregation_offset_ms(),
+            ] {
+                let at = (start + offset)
+                    .saturating_add_signed(-skew)
+                    .max(self.now_ms);
+                self.queue.push(at, SimEvent::Tick(node));
+            }
+        }
+    }
+
+    /// Relaying: `node` accepted a gossip message from `from`; it goes on to the node's other
+    /// mesh peers.
+    fn forward(&mut self, node: usize, from: usize, topic: Topic, bytes: Bytes) {
+        let Some(peers) = self.mesh.as_ref().and_then(|m| m.get(node)).cloned() else {
+            return;
+        };
+        for peer in peers.into_iter().filter(|p| *p != from) {
+            self.send(node, peer, Message::Gossip(topic, bytes.clone()));
         }
     }
 
@@ -606,10 +702,17 @@ impl<P: Preset> Simulation<P> {
         for output in outputs {
             match output {
                 Output::Publish { topic, bytes } => {
-                    for to in 0..self.nodes.len() {
-                        if to != from {
-                            self.send(from, to, Message::Gossip(topic, bytes.clone()));
+                    let targets: Vec<usize> = match self.mesh.as_ref() {
+                        Some(mesh) => {
+                            if let Some(sim) = self.nodes.get_mut(from) {
+                                sim.seen.insert(message_id(&topic, &bytes));
+                            }
+                            mesh.get(from).cloned().unwrap_or_default()
                         }
+                        None => (0..self.nodes.len()).filter(|to| *to != from).collect(),
+                    };
+                    for to in targets {
+                        self.send(from, to, Message::Gossip(topic, bytes.clone()));
                     }
                 }
                 Output::SendRequest {
@@ -638,13 +741,50 @@ impl<P: Preset> Simulation<P> {
         if to >= self.nodes.len() {
             return;
         }
+        let depart_ms = self.uplink(from, &message);
+        let duplication = self.scenario.network.gossip.duplication;
+        if duplication > 0.0 && self.dup_rng.bernoulli(duplication) {
+            // The network delivers a second copy, with its own delay.
+            if let Some(delay) =
+                self.network
+                    .delay_ms(&mut self.net_rng, from as u64, to as u64, self.now_ms)
+            {
+                let copy = message.clone();
+                self.queue.push(
+                    depart_ms + delay,
+                    SimEvent::Deliver {
+                        to,
+                        from,
+                        message: copy,
+                    },
+                );
+            }
+        }
         if let Some(delay) =
             self.network
                 .delay_ms(&mut self.net_rng, from as u64, to as u64, self.now_ms)
         {
             self.queue
-                .push(self.now_ms + delay, SimEvent::Deliver { to, from, message });
+                .push(depart_ms + delay, SimEvent::Deliver { to, from, message });
         }
+    }
+
+    /// When `message` leaves `from`: now, or with a bandwidth limit once the uplink has sent
+    /// what was queued before it and the message itself (`bytes × 8 / Mbit/s`).
+    fn uplink(&mut self, from: usize, message: &Message) -> u64 {
+        let mbps = self.scenario.network.bandwidth_mbps;
+        let Some(free) = self.uplink_free_us.get_mut(from).filter(|_| mbps > 0.0) else {
+            return self.now_ms;
+        };
+        let bytes = match message {
+            Message::Gossip(_, b) | Message::Request(_, _, b) | Message::Response(_, _, b) => {
+                b.len()
+            }
+        };
+        let wire_us = ((bytes as f64 * 8.0) / mbps).ceil() as u64;
+        let start = (*free).max(self.now_ms.saturating_mul(1000));
+        *free = start.saturating_add(wire_us);
+        free.div_ceil(1000)
     }
 
     fn on_event(&mut self, node: usize, event: Event) {
@@ -740,6 +880,7 @@ impl<P: Preset> Simulation<P> {
             Ok(reopened) => {
                 self.nodes[node].node = Some(reopened);
                 self.nodes[node].cores.reset();
+                self.nodes[node].seen.clear();
                 self.set_links(node, true);
                 let now_ms = self.now_ms;
                 self.input(node, Input::Tick { now_ms });

@@ -123,7 +123,19 @@ impl NetworkModel {
 
     /// The network of a scenario (its `[network]` section and effective slot duration).
     pub fn from_scenario(scenario: &Scenario) -> Result<Self, ScenarioError> {
-        Self::from_spec(&scenario.network, scenario.slot_duration_ms())
+        let mut model = Self::from_spec(&scenario.network, scenario.slot_duration_ms())?;
+        // Regions give every pair its latency, except the pairs `links` set.
+        if let Some(regions) = &scenario.network.regions {
+            regions.validate(scenario.nodes)?;
+            for from in 0..scenario.nodes {
+                for to in 0..scenario.nodes {
+                    if from != to && !model.links.contains_key(&(from, to)) {
+                        model.set_link(from, to, regions.latency(from, to));
+                    }
+                }
+            }
+        }
+        Ok(model)
     }
 
     /// Overrides the latency of the directed link `from -> to`.

@@ -195,6 +195,7 @@ impl<P: Preset> Simulation<P> {
             events_processed: self.events_processed(),
             messages_delivered: counters.delivered,
             messages_dropped: counters.lost + counters.partitioned + self.dropped_down,
+            duplicates_suppressed: self.duplicates_suppressed,
             simulated_seconds,
             wall_seconds: 0.0,
             setup_seconds: 0.0,

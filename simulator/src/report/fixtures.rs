@@ -53,6 +53,7 @@ pub(crate) fn summary() -> Summary {
         events_processed: 123_456,
         messages_delivered: 100_000,
         messages_dropped: 1000,
+        duplicates_suppressed: 0,
         simulated_seconds: 384.0,
         wall_seconds: 2.5,
         setup_seconds: 0.5,

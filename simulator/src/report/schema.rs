@@ -94,6 +94,8 @@ pub struct Summary {
     pub messages_delivered: u64,
     /// Network messages dropped (loss, partitions, offline receivers).
     pub messages_dropped: u64,
+    /// Gossip copies a node had already seen, dropped before it (relaying on).
+    pub duplicates_suppressed: u64,
     /// Simulated (virtual) time covered, in seconds.
     pub simulated_seconds: f64,
     /// Wall-clock duration of the run, in seconds (filled in by the binary).
@@ -324,6 +326,10 @@ pub const SUMMARY_FIELDS: &[(&str, &str)] = &[
     ("events_processed", "simulator events processed, count"),
     ("messages_delivered", "network messages delivered, count"),
     ("messages_dropped", "network messages dropped, count"),
+    (
+        "duplicates_suppressed",
+        "gossip copies a node had already seen, dropped before reaching it (relaying on), count",
+    ),
     ("simulated_seconds", "simulated (virtual) time covered, seconds"),
     ("wall_seconds", "wall-clock duration of the run, seconds, null if not measured"),
     ("setup_seconds", "wall-clock seconds before the first slot (keys, genesis, nodes)"),

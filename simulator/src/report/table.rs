@@ -112,10 +112,20 @@ pub fn render_table(summary: &Summary) -> String {
     row("trace hash", one_line(&s.trace_hash));
     row(
         "events processed",
-        format!(
-            "{} ({} delivered, {} dropped messages)",
-            s.events_processed, s.messages_delivered, s.messages_dropped
-        ),
+        if s.duplicates_suppressed > 0 {
+            format!(
+                "{} ({} delivered, {} dropped messages, {} duplicates suppressed)",
+                s.events_processed,
+                s.messages_delivered,
+                s.messages_dropped,
+                s.duplicates_suppressed
+            )
+        } else {
+            format!(
+                "{} ({} delivered, {} dropped messages)",
+                s.events_processed, s.messages_delivered, s.messages_dropped
+            )
+        },
     );
     row(
         "wall time",

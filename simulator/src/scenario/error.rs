@@ -66,7 +66,7 @@ pub enum Inconsistency {
     #[error("is empty: name at least one node")]
     NoNodes,
     #[error("{0}")]
-    CostTable(String),
+    Explained(String),
 }
 
 /// Checks `min <= value <= max` for an integer field.

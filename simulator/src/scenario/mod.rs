@@ -115,13 +115,13 @@ impl CpuSpec {
         }
         let mut table = crate::cpu::CostTable::shipped().map_err(|e| ScenarioError::Invalid {
             field: "cpu.costs".into(),
-            reason: Inconsistency::CostTable(e.to_string()),
+            reason: Inconsistency::Explained(e.to_string()),
         })?;
         for (key, value) in &self.costs {
             if !value.is_finite() || *value < 0.0 {
                 return Err(ScenarioError::Invalid {
                     field: format!("cpu.costs.{key}"),
-                    reason: Inconsistency::CostTable(format!(
+                    reason: Inconsistency::Explained(format!(
                         "{value} is not a finite cost of at least 0 microseconds"
                     )),
                 });
@@ -130,7 +130,7 @@ impl CpuSpec {
                 let known: Vec<&str> = table.entries().iter().map(|(k, _)| *k).collect();
                 return Err(ScenarioError::Invalid {
                     field: format!("cpu.costs.{key}"),
-                    reason: Inconsistency::CostTable(format!(
+                    reason: Inconsistency::Explained(format!(
                         "unknown cost entry; the table has {}",
                         known.join(", ")
                     )),
@@ -155,6 +155,17 @@ pub struct NetworkSpec {
     pub links: Vec<LinkSpec>,
     /// Partitions that start and heal on a schedule (`[[network.partitions]]`).
     pub partitions: Vec<PartitionSpec>,
+    /// Gossip relaying and message duplication (`[network.gossip]`).
+    pub gossip: crate::gossip::GossipSpec,
+    /// Named regions and the latency between them (`[network.regions]`; default none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<crate::regions::RegionsSpec>,
+    /// Each node's upload bandwidth in Mbit/s, `0 ..= 1000000`; 0 (default) = unlimited. A
+    /// message takes `bytes × 8 / bandwidth` on the sender's uplink, one message after another.
+    pub bandwidth_mbps: f64,
+    /// Largest clock offset of a node, ms, `0 ..= slot_duration / 4` (default 0): each node's
+    /// clock is off by a fixed amount drawn uniformly in `[-clock_skew_ms, clock_skew_ms]`.
+    pub clock_skew_ms: f64,
 }
 
 impl Default for NetworkSpec {
@@ -165,6 +176,10 @@ impl Default for NetworkSpec {
             latency: LatencyModel::default(),
             links: Vec::new(),
             partitions: Vec::new(),
+            gossip: crate::gossip::GossipSpec::default(),
+            regions: None,
+            bandwidth_mbps: 0.0,
+            clock_skew_ms: 0.0,
         }
     }
 }
@@ -331,6 +346,11 @@ pub const OVERRIDE_KEYS: &[&str] = &[
     "liveness_epochs",
     "cpu_model",
     "cores",
+    "relay",
+    "mesh_degree",
+    "duplication",
+    "bandwidth_mbps",
+    "clock_skew_ms",
 ];
 
 fn bad_value(key: &str, value: &str, expected: &str) -> ScenarioError {
@@ -494,6 +514,13 @@ impl Scenario {
             check_u64("liveness_epochs", k, 1, 1000)?;
         }
         check_u64("cpu.cores", self.cpu.cores, 1, 256)?;
+        check_u64("network.gossip.degree", self.network.gossip.degree, 2, 64)?;
+        check_f64(
+            "network.gossip.duplication",
+            self.network.gossip.duplication,
+            0.0,
+            1.0,
+        )?;
         self.cpu.table()?;
         if let Some(threads) = self.threads {
             check_u64("threads", threads as u64, 1, MAX_THREADS as u64)?;
@@ -515,6 +542,16 @@ impl Scenario {
         check_f64("network.jitter_ms", net.jitter_ms, 0.0, MAX_LATENCY_MS)?;
         check_f64("network.loss", net.loss, 0.0, 1.0)?;
         net.latency.validate_at("network.latency")?;
+        check_f64("network.bandwidth_mbps", net.bandwidth_mbps, 0.0, 1e6)?;
+        check_f64(
+            "network.clock_skew_ms",
+            net.clock_skew_ms,
+            0.0,
+            self.slot_duration_ms() as f64 / 4.0,
+        )?;
+        if let Some(regions) = &net.regions {
+            regions.validate(self.nodes)?;
+        }
         let mut seen = BTreeSet::new();
         for (i, link) in net.links.iter().enumerate() {
             let field = format!("network.links[{i}]");
@@ -709,6 +746,17 @@ impl Scenario {
                 }
             }
             "cores" => self.cpu.cores = parse_u64(key, v)?,
+            "relay" => {
+                self.network.gossip.relay = match v.to_ascii_lowercase().as_str() {
+                    "on" | "true" => true,
+                    "off" | "false" => false,
+                    _ => return Err(bad_value(key, value, "`on` or `off`")),
+                }
+            }
+            "mesh_degree" => self.network.gossip.degree = parse_u64(key, v)?,
+            "duplication" => self.network.gossip.duplication = parse_f64(key, v)?,
+            "bandwidth_mbps" => self.network.bandwidth_mbps = parse_f64(key, v)?,
+            "clock_skew_ms" => self.network.clock_skew_ms = parse_f64(key, v)?,
             _ => return Err(unknown_key(key)),
         }
         Ok(())
@@ -741,6 +789,16 @@ impl Scenario {
             "liveness_epochs" => opt_to_string(&self.liveness_epochs),
             "cpu_model" => if self.cpu.model { "on" } else { "off" }.to_string(),
             "cores" => self.cpu.cores.to_string(),
+            "relay" => if self.network.gossip.relay {
+                "on"
+            } else {
+                "off"
+            }
+            .to_string(),
+            "mesh_degree" => self.network.gossip.degree.to_string(),
+            "duplication" => self.network.gossip.duplication.to_string(),
+            "bandwidth_mbps" => self.network.bandwidth_mbps.to_string(),
+            "clock_skew_ms" => self.network.clock_skew_ms.to_string(),
             _ => return Err(unknown_key(key)),
         })
     }
@@ -755,7 +813,13 @@ fn unknown_key(key: &str) -> ScenarioError {
 
 /// Maps `network.x` / `workload.x` to `x` when `x` belongs to that section.
 fn canonical_key(key: &str) -> Result<&'static str, ScenarioError> {
-    const NETWORK: &[&str] = &["latency", "jitter_ms", "loss"];
+    const NETWORK: &[&str] = &[
+        "latency",
+        "jitter_ms",
+        "loss",
+        "bandwidth_mbps",
+        "clock_skew_ms",
+    ];
     const WORKLOAD: &[&str] = &[
         "tps_per_shard",
         "cross_shard",
