@@ -12,6 +12,7 @@ pub mod allocator;
 pub mod api;
 pub mod calibrate;
 pub mod cluster;
+pub mod event_json;
 pub mod load;
 pub mod metrics;
 pub mod parallel;

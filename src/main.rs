@@ -64,6 +64,10 @@ enum Command {
         /// per shard, and the CDFs of inclusion, crosslink and cross-shard latency.
         #[arg(long, requires = "out")]
         plots: bool,
+        /// Write every node event (and every rejected gossip message) with its virtual time,
+        /// one JSON object per line, into this file.
+        #[arg(long, value_name = "FILE")]
+        trace_jsonl: Option<PathBuf>,
     },
     /// Run one node: the beacon chain, the shard chains and the validators' duties on tokio,
     /// libp2p and a redb file (see docs/cluster.md).
@@ -151,6 +155,7 @@ fn main() -> ExitCode {
             out,
             quiet,
             plots,
+            trace_jsonl,
         } => {
             if let Some(seed) = seed {
                 set.insert(0, format!("seed={seed}"));
@@ -164,6 +169,7 @@ fn main() -> ExitCode {
                 out,
                 quiet,
                 plots,
+                trace_jsonl,
             })
         }
     };

@@ -250,3 +250,41 @@ fn calibrate_writes_a_table_a_scenario_accepts() {
     }
     simulator::Scenario::from_toml_str(&scenario).expect("a scenario takes the table");
 }
+
+#[test]
+fn the_jsonl_trace_lists_every_event_and_changes_nothing() {
+    let dir = TempDir::new("jsonl");
+    let file = dir.0.join("events.jsonl");
+    let args = ["sim", "--quiet", "--set", "crypto=fake", "--epochs", "5"];
+    let plain = stdout(&shardnode(&args));
+    let mut with_trace = args.to_vec();
+    with_trace.extend(["--trace-jsonl", file.to_str().unwrap()]);
+    let traced = stdout(&shardnode(&with_trace));
+    assert_eq!(
+        trace_hash(&plain),
+        trace_hash(&traced),
+        "the trace only reads"
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut last_t = 0;
+    for line in text.lines() {
+        let value: serde_json::Value =
+            serde_json::from_str(line).expect("one JSON object per line");
+        let t = value["t_ms"].as_u64().expect("t_ms");
+        assert!(t + 1_000 >= last_t, "lines come in dispatch order");
+        last_t = last_t.max(t);
+        assert!(value["node"].as_u64().is_some_and(|n| n < 4));
+        kinds.insert(value["event"].as_str().unwrap().to_string());
+    }
+    for kind in [
+        "head",
+        "proposed",
+        "attested",
+        "finalized",
+        "crosslinked",
+        "shard_block_imported",
+    ] {
+        assert!(kinds.contains(kind), "no {kind} event in {kinds:?}");
+    }
+}

@@ -267,7 +267,8 @@ pub struct Simulation<P: Preset> {
 
 /// Reads every output of every node (`node index`, output) as the simulator dispatches it,
 /// e.g. to feed each node's metrics. It only reads: the run and its trace are unchanged.
-pub type OutputTap = Box<dyn FnMut(usize, &Output) + Send>;
+/// Called with (virtual time in ms, node index, output).
+pub type OutputTap = Box<dyn FnMut(u64, usize, &Output) + Send>;
 
 /// The node whose view the metrics report: the first one no fault touches.
 fn observer_node(scenario: &Scenario) -> usize {
@@ -696,7 +697,7 @@ impl<P: Preset> Simulation<P> {
     fn dispatch(&mut self, from: usize, outputs: Vec<Output>) {
         if let Some(tap) = self.output_tap.as_mut() {
             for output in &outputs {
-                tap(from, output);
+                tap(self.now_ms, from, output);
             }
         }
         for output in outputs {

@@ -58,6 +58,7 @@ pub fn run(flags: ClusterFlags) -> Result<bool> {
         out: None,
         quiet: true,
         plots: false,
+        trace_jsonl: None,
     })?;
     if flags.stall_epochs == 0 {
         bail!("--stall-epochs 0: give at least one epoch");

@@ -7,6 +7,7 @@
 use anyhow::{bail, Context, Result};
 use beacon::node::{HeadGauges, NodeSummary, Output};
 use indicatif::{ProgressBar, ProgressStyle};
+use shardnode::event_json::output_json;
 use shardnode::metrics::NodeMetrics;
 use shardnode::run_plots::write_run_plots;
 use simulator::report::{render_table, write_shards_csv, write_slots_csv, write_summary_json};
@@ -23,6 +24,7 @@ pub struct SimArgs {
     pub out: Option<PathBuf>,
     pub quiet: bool,
     pub plots: bool,
+    pub trace_jsonl: Option<PathBuf>,
 }
 
 /// The scenario of the run: the file (or the default), then every `key=value` override.
@@ -49,7 +51,7 @@ pub fn build_scenario(args: &SimArgs) -> Result<Scenario> {
 
 /// Feeds each node's events and gossip verdicts to its metrics, as the real node's driver does.
 fn metrics_tap(metrics: Vec<NodeMetrics>) -> OutputTap {
-    Box::new(move |node, output| {
+    Box::new(move |_, node, output| {
         let Some(metrics) = metrics.get(node) else {
             return;
         };
@@ -139,7 +141,35 @@ pub fn run(args: SimArgs) -> Result<()> {
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
-    let tap = (!metrics.is_empty()).then(|| metrics_tap(metrics.clone()));
+    let mut taps: Vec<OutputTap> = Vec::new();
+    if !metrics.is_empty() {
+        taps.push(metrics_tap(metrics.clone()));
+    }
+    let trace_error = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    if let Some(path) = &args.trace_jsonl {
+        let file =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut out = BufWriter::new(file);
+        let error = trace_error.clone();
+        let path = path.clone();
+        taps.push(Box::new(move |t_ms, node, output| {
+            if let Some(line) = output_json(t_ms, node, output) {
+                if let Err(e) = writeln!(out, "{line}") {
+                    if let Ok(mut slot) = error.lock() {
+                        slot.get_or_insert_with(|| format!("cannot write {}: {e}", path.display()));
+                    }
+                }
+            }
+        }));
+    }
+    let tap: Option<OutputTap> = match taps.len() {
+        0 => None,
+        _ => Some(Box::new(move |t_ms, node, output| {
+            for tap in taps.iter_mut() {
+                tap(t_ms, node, output);
+            }
+        })),
+    };
     let mut finals = Vec::new();
     let mut result = run_scenario_with(
         &scenario,
@@ -155,6 +185,9 @@ pub fn run(args: SimArgs) -> Result<()> {
         &mut |nodes| finals = final_gauges(nodes, metrics.len()),
     )?;
     result.set_wall_seconds(started.elapsed().as_secs_f64(), setup.unwrap_or(0.0));
+    if let Some(error) = trace_error.lock().ok().and_then(|e| e.clone()) {
+        bail!("{error}");
+    }
     bar.finish_and_clear();
     println!("{}", render_table(&result.summary));
     if let Some(dir) = &args.out {

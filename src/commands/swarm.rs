@@ -54,6 +54,7 @@ fn base(args: &SwarmArgs) -> Result<Scenario> {
         out: None,
         quiet: true,
         plots: false,
+        trace_jsonl: None,
     })
 }
 

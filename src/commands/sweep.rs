@@ -51,6 +51,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
         out: None,
         quiet: true,
         plots: false,
+        trace_jsonl: None,
     })?;
     let vary: Vec<Vary> = args
         .vary
