@@ -129,6 +129,24 @@ struct Effect {
     outputs: Vec<Output>,
 }
 
+impl Effect {
+    /// An event put back in the queue for `at` (or its own time, if later) untouched.
+    fn held(node: usize, scheduled: crate::queue::Scheduled<SimEvent>, at: u64) -> Self {
+        Self {
+            time_ms: scheduled.time_ms,
+            seq: scheduled.seq,
+            node,
+            deferred: Some((at.max(scheduled.time_ms), scheduled.event)),
+            done_ms: scheduled.time_ms,
+            duplicate: false,
+            gossip: None,
+            dropped: false,
+            delivered: None,
+            outputs: Vec::new(),
+        }
+    }
+}
+
 /// Runs one tick or delivery on its node (inside a parallel window).
 fn run_local<P: Preset>(
     index: usize,
@@ -551,9 +569,19 @@ impl<P: Preset> Simulation<P> {
             .zip(per_node)
             .enumerate()
             .flat_map_iter(|(index, (sim, events))| {
+                // Once one event waits for a core, the node's later events of the window wait
+                // behind it, so the node still handles its events in order.
+                let mut held_until: Option<u64> = None;
                 events
                     .into_iter()
-                    .map(|event| run_local(index, sim, event, cpu.as_ref(), relay))
+                    .map(|event| {
+                        if let Some(at) = held_until {
+                            return Effect::held(index, event, at);
+                        }
+                        let effect = run_local(index, sim, event, cpu.as_ref(), relay);
+                        held_until = effect.deferred.as_ref().map(|(at, _)| *at);
+                        effect
+                    })
                     .collect::<Vec<_>>()
             })
             .collect();
