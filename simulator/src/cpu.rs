@@ -61,51 +61,49 @@ impl CostTable {
         toml::from_str(DEFAULT_TABLE)
     }
 
-    /// Every entry as `(key, value)`, in table order.
-    pub fn entries(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("bls_sign_us", self.bls_sign_us),
-            ("bls_verify_us", self.bls_verify_us),
+    /// Every entry by key, in table order, for reading and setting.
+    fn slots(&mut self) -> [(&'static str, &mut f64); 13] {
+        [
+            ("bls_sign_us", &mut self.bls_sign_us),
+            ("bls_verify_us", &mut self.bls_verify_us),
             (
                 "bls_fast_aggregate_verify_us",
-                self.bls_fast_aggregate_verify_us,
+                &mut self.bls_fast_aggregate_verify_us,
             ),
-            ("bls_batch_per_set_us", self.bls_batch_per_set_us),
-            ("beacon_block_base_us", self.beacon_block_base_us),
+            ("bls_batch_per_set_us", &mut self.bls_batch_per_set_us),
+            ("beacon_block_base_us", &mut self.beacon_block_base_us),
             (
                 "beacon_block_per_attestation_us",
-                self.beacon_block_per_attestation_us,
+                &mut self.beacon_block_per_attestation_us,
             ),
-            ("state_root_us", self.state_root_us),
-            ("epoch_per_validator_us", self.epoch_per_validator_us),
-            ("shard_block_base_us", self.shard_block_base_us),
-            ("ed25519_batch_per_tx_us", self.ed25519_batch_per_tx_us),
-            ("transaction_execute_us", self.transaction_execute_us),
-            ("decode_per_byte_us", self.decode_per_byte_us),
-            ("encode_per_byte_us", self.encode_per_byte_us),
+            ("state_root_us", &mut self.state_root_us),
+            ("epoch_per_validator_us", &mut self.epoch_per_validator_us),
+            ("shard_block_base_us", &mut self.shard_block_base_us),
+            ("ed25519_batch_per_tx_us", &mut self.ed25519_batch_per_tx_us),
+            ("transaction_execute_us", &mut self.transaction_execute_us),
+            ("decode_per_byte_us", &mut self.decode_per_byte_us),
+            ("encode_per_byte_us", &mut self.encode_per_byte_us),
         ]
+    }
+
+    /// Every entry as `(key, value)`, in table order.
+    pub fn entries(&self) -> Vec<(&'static str, f64)> {
+        self.clone()
+            .slots()
+            .into_iter()
+            .map(|(key, value)| (key, *value))
+            .collect()
     }
 
     /// Sets one entry by key; `false` if the key is unknown.
     pub fn set(&mut self, key: &str, value: f64) -> bool {
-        let slot = match key {
-            "bls_sign_us" => &mut self.bls_sign_us,
-            "bls_verify_us" => &mut self.bls_verify_us,
-            "bls_fast_aggregate_verify_us" => &mut self.bls_fast_aggregate_verify_us,
-            "bls_batch_per_set_us" => &mut self.bls_batch_per_set_us,
-            "beacon_block_base_us" => &mut self.beacon_block_base_us,
-            "beacon_block_per_attestation_us" => &mut self.beacon_block_per_attestation_us,
-            "state_root_us" => &mut self.state_root_us,
-            "epoch_per_validator_us" => &mut self.epoch_per_validator_us,
-            "shard_block_base_us" => &mut self.shard_block_base_us,
-            "ed25519_batch_per_tx_us" => &mut self.ed25519_batch_per_tx_us,
-            "transaction_execute_us" => &mut self.transaction_execute_us,
-            "decode_per_byte_us" => &mut self.decode_per_byte_us,
-            "encode_per_byte_us" => &mut self.encode_per_byte_us,
-            _ => return false,
-        };
-        *slot = value;
-        true
+        match self.slots().into_iter().find(|(k, _)| *k == key) {
+            Some((_, slot)) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The table as TOML (what `shardnode calibrate` writes).

@@ -130,20 +130,27 @@ struct Effect {
 }
 
 impl Effect {
-    /// An event put back in the queue for `at` (or its own time, if later) untouched.
-    fn held(node: usize, scheduled: crate::queue::Scheduled<SimEvent>, at: u64) -> Self {
+    /// Nothing done yet for the event at `time_ms`, `seq` on `node`.
+    fn new(node: usize, time_ms: u64, seq: u64) -> Self {
         Self {
-            time_ms: scheduled.time_ms,
-            seq: scheduled.seq,
+            time_ms,
+            seq,
             node,
-            deferred: Some((at.max(scheduled.time_ms), scheduled.event)),
-            done_ms: scheduled.time_ms,
+            deferred: None,
+            done_ms: time_ms,
             duplicate: false,
             gossip: None,
             dropped: false,
             delivered: None,
             outputs: Vec::new(),
         }
+    }
+
+    /// An event put back in the queue for `at` (or its own time, if later) untouched.
+    fn held(node: usize, scheduled: crate::queue::Scheduled<SimEvent>, at: u64) -> Self {
+        let mut effect = Self::new(node, scheduled.time_ms, scheduled.seq);
+        effect.deferred = Some((at.max(scheduled.time_ms), scheduled.event));
+        effect
     }
 }
 
@@ -155,18 +162,7 @@ fn run_local<P: Preset>(
     cpu: Option<&CpuContext<'_>>,
     relay: bool,
 ) -> Effect {
-    let mut effect = Effect {
-        time_ms: scheduled.time_ms,
-        seq: scheduled.seq,
-        node: index,
-        deferred: None,
-        done_ms: scheduled.time_ms,
-        duplicate: false,
-        gossip: None,
-        dropped: false,
-        delivered: None,
-        outputs: Vec::new(),
-    };
+    let mut effect = Effect::new(index, scheduled.time_ms, scheduled.seq);
     if cpu.is_some() && sim.live().is_some() {
         let start = sim.cores.start_ms(scheduled.time_ms);
         if start > scheduled.time_ms {
@@ -774,21 +770,14 @@ impl<P: Preset> Simulation<P> {
         let duplication = self.scenario.network.gossip.duplication;
         if duplication > 0.0 && self.dup_rng.bernoulli(duplication) {
             // The network delivers a second copy, with its own delay.
-            if let Some(delay) =
-                self.network
-                    .delay_ms(&mut self.net_rng, from as u64, to as u64, self.now_ms)
-            {
-                let copy = message.clone();
-                self.queue.push(
-                    depart_ms + delay,
-                    SimEvent::Deliver {
-                        to,
-                        from,
-                        message: copy,
-                    },
-                );
-            }
+            self.carry(from, to, depart_ms, message.clone());
         }
+        self.carry(from, to, depart_ms, message);
+    }
+
+    /// One copy of `message` across the link `from -> to`, leaving at `depart_ms`: delivered
+    /// after the link's delay, or lost.
+    fn carry(&mut self, from: usize, to: usize, depart_ms: u64, message: Message) {
         if let Some(delay) =
             self.network
                 .delay_ms(&mut self.net_rng, from as u64, to as u64, self.now_ms)
