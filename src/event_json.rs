@@ -82,6 +82,8 @@ fn event_json(event: &Event) -> Value {
         } => json!({"event": "crosslinked", "shard": shard, "start_epoch": start_epoch,
                     "end_epoch": end_epoch, "data_root": data_root.to_hex(),
                     "seen_at_slot": seen_at_slot, "last_block_slot": last_block_slot}),
+        Event::SlashingFound { kind, validators } => json!({"event": "slashing_found",
+                    "offence": kind.label(), "validators": validators}),
         Event::SigningRefused { validator, reason } => json!({"event": "signing_refused",
                     "validator": validator, "reason": reason.to_string()}),
         Event::PeerMisbehaved { peer, reason } => json!({"event": "peer_misbehaved",

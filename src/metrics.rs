@@ -48,6 +48,7 @@ pub struct NodeMetrics {
     beacon_block_import: Histogram,
     shard_block_import: Histogram,
     peer_bans: IntCounter,
+    slashings_found: IntCounterVec,
     submitted: IntCounterVec,
     inclusion: Histogram,
     store_commit: HistogramVec,
@@ -231,6 +232,12 @@ impl NodeMetrics {
                 &["durability"],
             )?,
             peer_bans,
+            slashings_found: int_counter_vec(
+                &r,
+                "shardnode_slashings_found_total",
+                "Offences this node's slasher found (validators), by offence",
+                &["offence"],
+            )?,
             submitted: int_counter_vec(
                 &r,
                 "shardnode_api_transactions_total",
@@ -305,6 +312,10 @@ impl NodeMetrics {
                     .with_label_values(&[&label])
                     .inc_by(credited.len() as u64);
             }
+            Event::SlashingFound { kind, validators } => self
+                .slashings_found
+                .with_label_values(&[kind.label()])
+                .inc_by(validators.len() as u64),
             _ => {}
         }
     }
@@ -449,6 +460,10 @@ mod tests {
         m.observe_store_commit(true, 0.001);
         m.first_finality(2, 40.0);
         m.observe_process();
+        m.observe_event(&Event::SlashingFound {
+            kind: beacon::node::Offence::DoubleVote,
+            validators: vec![1],
+        });
         for shard in [
             &m.shard_head_slot,
             &m.shard_mempool,

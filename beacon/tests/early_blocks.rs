@@ -33,6 +33,7 @@ fn node(validators: std::ops::Range<u64>) -> Node<Minimal> {
         seed: 0,
         max_receipts_per_block: 16,
         history_epochs: Some(1),
+        conduct: beacon::node::Conduct::honest(),
     };
     let store = Store::open_sim(&SimDisk::new()).expect("store");
     Node::open(config, store, 0).expect("node")

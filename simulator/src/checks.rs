@@ -58,6 +58,24 @@ impl Checks {
         }
     }
 
+    /// No crosslink in `state` (the observer's head) carries the data root an
+    /// `invalid_crosslink` adversary votes for: honest committees never gave it 2/3.
+    pub fn check_crosslinks<P: Preset>(&mut self, state: &consensus::BeaconState<P>) {
+        for crosslink in state.current_crosslinks.iter() {
+            let forged = beacon::node::invalid_data_root(
+                crosslink.shard,
+                crosslink.start_epoch,
+                crosslink.end_epoch,
+            );
+            if crosslink.data_root == forged {
+                self.violation(format!(
+                    "shard {} was crosslinked to data no shard chain has (epochs {}..{}): an invalid crosslink won",
+                    crosslink.shard, crosslink.start_epoch, crosslink.end_epoch
+                ));
+            }
+        }
+    }
+
     /// Supply and finalized shard blocks of one node.
     pub fn check_node<P: Preset>(&mut self, index: usize, node: &Node<P>) {
         for chain in node.shard_chains() {

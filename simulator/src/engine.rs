@@ -3,6 +3,7 @@
 //! bytes through the network model, ticks at the three duty times of each slot, the workload,
 //! and the faults of the scenario. No protocol logic lives here.
 
+use crate::adversary::{Adversaries, Route};
 use crate::checks::Checks;
 use crate::cpu::{Cores, CostTable};
 use crate::gossip::{build_mesh, message_id, SeenCache};
@@ -11,6 +12,7 @@ use crate::observe::Observer;
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::scenario::{CryptoMode, FaultSpec, Scenario, ScenarioError};
+use crate::slashing::SlashingLog;
 use crate::trace::TraceHash;
 use crate::verifier::SharedVerifier;
 use crate::work::work_of;
@@ -73,6 +75,11 @@ enum SimEvent {
     Partition {
         start: bool,
         index: usize,
+    },
+    /// An output an adversary held back, now sent.
+    Release {
+        from: usize,
+        output: Output,
     },
 }
 
@@ -277,6 +284,8 @@ pub struct Simulation<P: Preset> {
     pub(crate) dropped_down: u64,
     pub(crate) rejected: u64,
     output_tap: Option<OutputTap>,
+    pub(crate) adversaries: Adversaries,
+    pub(crate) slashing: SlashingLog,
 }
 
 /// Reads every output of every node (`node index`, output) as the simulator dispatches it,
@@ -284,15 +293,18 @@ pub struct Simulation<P: Preset> {
 /// Called with (virtual time in ms, node index, output).
 pub type OutputTap = Box<dyn FnMut(u64, usize, &Output) + Send>;
 
-/// The node whose view the metrics report: the first one no fault touches.
+/// The node whose view the metrics report: the first one no fault touches and no adversary
+/// holds.
 fn observer_node(scenario: &Scenario) -> usize {
+    let adversaries = scenario.adversary_nodes();
     (0..scenario.nodes as usize)
         .find(|n| {
             let n = *n as u64;
-            !scenario.faults.iter().any(|f| match f {
-                FaultSpec::Crash { node, .. } => *node == n,
-                FaultSpec::Offline { nodes, .. } => nodes.contains(&n),
-            })
+            !adversaries.contains(&n)
+                && !scenario.faults.iter().any(|f| match f {
+                    FaultSpec::Crash { node, .. } => *node == n,
+                    FaultSpec::Offline { nodes, .. } => nodes.contains(&n),
+                })
         })
         .unwrap_or(0)
 }
@@ -328,6 +340,7 @@ impl<P: Preset> Simulation<P> {
             Crypto::Real => Arc::new(SharedVerifier::default()),
             Crypto::Fake => Arc::new(beacon::node::FakeTransactionVerifier::fake_for_simulation()),
         };
+        let adversaries = Adversaries::new(scenario, &chain, crypto);
         let mut nodes = Vec::new();
         for (index, range) in scenario.validator_ranges().into_iter().enumerate() {
             let validators = range.map(|v| (v, interop_secret_key(v))).collect();
@@ -340,6 +353,7 @@ impl<P: Preset> Simulation<P> {
                 seed: root_rng.fork_u64(index as u64).next_u64(),
                 max_receipts_per_block: 256,
                 history_epochs: Some(SIMULATED_HISTORY_EPOCHS),
+                conduct: adversaries.conduct(index),
             };
             let disk = SimDisk::new();
             let store = Store::open_sim(&disk).map_err(|e| SimError::Node {
@@ -404,6 +418,12 @@ impl<P: Preset> Simulation<P> {
                 }
             }
         }
+        for (node, from_slot, until_slot) in adversaries.pauses(P::SLOTS_PER_EPOCH) {
+            queue.push(from_slot * slot_ms, SimEvent::Pause(node));
+            if let Some(until) = until_slot {
+                queue.push(until * slot_ms, SimEvent::Resume(node));
+            }
+        }
         for (time, start, index) in network.partition_edges() {
             queue.push(time, SimEvent::Partition { start, index });
         }
@@ -447,6 +467,8 @@ impl<P: Preset> Simulation<P> {
             dropped_down: 0,
             rejected: 0,
             output_tap: None,
+            adversaries,
+            slashing: SlashingLog::default(),
         })
     }
 
@@ -532,6 +554,11 @@ impl<P: Preset> Simulation<P> {
                 SimEvent::Pause(node) => self.set_paused(node, true),
                 SimEvent::Resume(node) => self.set_paused(node, false),
                 SimEvent::Partition { start, index } => self.partition(start, index),
+                SimEvent::Release { from, output } => {
+                    if self.nodes[from].live().is_some() {
+                        self.route(from, output, Route::All);
+                    }
+                }
             }
         }
         self.finish();
@@ -724,41 +751,71 @@ impl<P: Preset> Simulation<P> {
                 tap(self.now_ms, from, output);
             }
         }
-        for output in outputs {
-            match output {
-                Output::Publish { topic, bytes } => {
-                    let targets: Vec<usize> = match self.mesh.as_ref() {
-                        Some(mesh) => {
-                            if let Some(sim) = self.nodes.get_mut(from) {
-                                sim.seen.insert(message_id(&topic, &bytes));
-                            }
-                            mesh.get(from).cloned().unwrap_or_default()
-                        }
-                        None => (0..self.nodes.len()).filter(|to| *to != from).collect(),
-                    };
-                    for to in targets {
-                        self.send(from, to, Message::Gossip(topic, bytes.clone()));
-                    }
-                }
-                Output::SendRequest {
-                    to,
-                    id,
-                    protocol,
-                    bytes,
-                } => self.send(from, to as usize, Message::Request(id, protocol, bytes)),
-                Output::SendResponse {
-                    to,
-                    id,
-                    protocol,
-                    bytes,
-                } => self.send(from, to as usize, Message::Response(id, protocol, bytes)),
-                Output::Verdict { verdict, .. } => {
-                    if verdict.is_reject() {
-                        self.rejected += 1;
-                    }
-                }
-                Output::Event(event) => self.on_event(from, event),
+        let routed = if self.adversaries.is_adversary(from) {
+            let node = self.nodes.get(from).and_then(|n| n.node.as_ref());
+            self.adversaries.route(from, node, self.now_ms, outputs)
+        } else {
+            outputs.into_iter().map(|o| (o, Route::All)).collect()
+        };
+        for (output, route) in routed {
+            self.route(from, output, route);
+        }
+    }
+
+    /// Carries out one output of `from`, sent where `route` says.
+    fn route(&mut self, from: usize, output: Output, route: Route) {
+        match route {
+            Route::All | Route::Half(_) => {}
+            Route::Drop => return,
+            Route::Later(ms) => {
+                self.queue.push(
+                    self.now_ms.saturating_add(ms),
+                    SimEvent::Release { from, output },
+                );
+                return;
             }
+        }
+        match output {
+            Output::Publish { topic, bytes } => {
+                let mut targets: Vec<usize> = match self.mesh.as_ref() {
+                    Some(mesh) => {
+                        if let Some(sim) = self.nodes.get_mut(from) {
+                            sim.seen.insert(message_id(&topic, &bytes));
+                        }
+                        mesh.get(from).cloned().unwrap_or_default()
+                    }
+                    None => (0..self.nodes.len()).filter(|to| *to != from).collect(),
+                };
+                if let Route::Half(half) = route {
+                    targets = targets
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(position, _)| position % 2 == usize::from(half))
+                        .map(|(_, to)| to)
+                        .collect();
+                }
+                for to in targets {
+                    self.send(from, to, Message::Gossip(topic, bytes.clone()));
+                }
+            }
+            Output::SendRequest {
+                to,
+                id,
+                protocol,
+                bytes,
+            } => self.send(from, to as usize, Message::Request(id, protocol, bytes)),
+            Output::SendResponse {
+                to,
+                id,
+                protocol,
+                bytes,
+            } => self.send(from, to as usize, Message::Response(id, protocol, bytes)),
+            Output::Verdict { verdict, .. } => {
+                if verdict.is_reject() {
+                    self.rejected += 1;
+                }
+            }
+            Output::Event(event) => self.on_event(from, event),
         }
     }
 
@@ -817,7 +874,18 @@ impl<P: Preset> Simulation<P> {
                 .state_root(self.now_ms, node as u64, *head_slot, &state_root.0);
         }
         if let Event::Finalized(checkpoint) = &event {
-            self.checks.on_finalized(node, checkpoint);
+            if !self.adversaries.is_adversary(node) {
+                self.checks.on_finalized(node, checkpoint);
+            }
+        }
+        if let Event::SlashingFound {
+            kind: beacon::node::Offence::ShardProposerEquivocation,
+            validators,
+        } = &event
+        {
+            if !self.adversaries.is_adversary(node) {
+                self.slashing.shard_equivocation_found(validators, slot);
+            }
         }
         self.observer.on_event(node, slot, self.now_ms, &event);
     }
@@ -964,17 +1032,38 @@ impl<P: Preset> Simulation<P> {
                 &mut self.checks,
             );
         }
+        if !self.scenario.adversaries.is_empty() {
+            if let Some(state) = self.nodes[observer]
+                .node
+                .as_ref()
+                .and_then(|n| n.head_state())
+            {
+                self.slashing.sample(state, slot);
+                self.checks.check_crosslinks(state);
+            }
+        }
         if (slot + 1).is_multiple_of(P::SLOTS_PER_EPOCH) {
             self.run_checks();
         }
     }
 
+    /// The safety checks over every honest node that is up, and the slashing check.
     fn run_checks(&mut self) {
         for (index, sim) in self.nodes.iter().enumerate() {
+            if self.adversaries.is_adversary(index) {
+                continue;
+            }
             if let Some(node) = sim.node.as_ref() {
                 self.checks.check_node(index, node);
             }
         }
+        let slot = self.now_ms / self.slot_ms;
+        let bound = self
+            .scenario
+            .slashing_bound_epochs
+            .saturating_mul(P::SLOTS_PER_EPOCH);
+        self.slashing
+            .check(&self.adversaries.offences, slot, bound, &mut self.checks);
     }
 
     fn finish(&mut self) {

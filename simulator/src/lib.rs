@@ -3,7 +3,8 @@
 //! **Owns**: an event queue ordered by (virtual time, sequence) ([`queue`]); the network model
 //! — per-link latency (constant, uniform, log-normal), jitter, loss, partitions ([`latency`],
 //! [`network`]); faults (crash and restart on a crashable in-memory redb disk, pauses); the
-//! workload ([`workload`]); scenarios in TOML ([`scenario`]); safety checks ([`checks`]);
+//! workload ([`workload`]); adversaries ([`adversary`]) and the slashing record and check
+//! ([`slashing`]); scenarios in TOML ([`scenario`]); safety checks ([`checks`]);
 //! measurements ([`observe`], [`result`]) and their reports ([`report`]); the trace hash
 //! ([`trace`]); seeded randomness ([`rng`]).
 //!
@@ -13,6 +14,7 @@
 //!
 //! Entry point: [`run_scenario`].
 
+pub mod adversary;
 pub mod capture;
 pub mod checks;
 pub mod cpu;
@@ -30,6 +32,7 @@ pub mod report;
 pub mod result;
 pub mod rng;
 pub mod scenario;
+pub mod slashing;
 pub mod stats;
 pub mod swarm;
 pub mod trace;

@@ -72,8 +72,14 @@ pub fn last_heal_slot(scenario: &Scenario, slots_run: u64) -> u64 {
         FaultSpec::Offline { until_slot, .. } => *until_slot,
     });
     let partitions = scenario.network.partitions.iter().map(|p| p.heal_slot);
+    let spe = scenario.preset.slots_per_epoch();
+    let adversaries = scenario
+        .adversaries
+        .iter()
+        .filter_map(|a| a.until_epoch.map(|u| u.saturating_mul(spe)));
     faults
         .chain(partitions)
+        .chain(adversaries)
         .filter(|&heal| heal < slots_run)
         .max()
         .unwrap_or(0)

@@ -22,6 +22,8 @@ pub struct RunResult {
     pub liveness: Liveness,
     /// The observer's latency distributions (for CDF plots).
     pub latencies: Latencies,
+    /// Every offender and every slashed validator (`slashings.csv`).
+    pub slashings: Vec<crate::slashing::SlashingRow>,
 }
 
 /// The observer's latency histograms at the end of the run.
@@ -115,6 +117,16 @@ pub fn run_params(scenario: &Scenario) -> RunParams {
             p.heal_slot
         ));
     }
+    for a in &scenario.adversaries {
+        let ids: Vec<String> = a.nodes.iter().map(|n| n.to_string()).collect();
+        let until = a.until_epoch.map_or(String::new(), |u| u.to_string());
+        faults.push(format!(
+            "{}({}@epoch {}-{until})",
+            a.kind.as_str(),
+            ids.join(" "),
+            a.from_epoch
+        ));
+    }
     RunParams {
         seed: scenario.seed,
         nodes: scenario.nodes,
@@ -196,6 +208,9 @@ impl<P: Preset> Simulation<P> {
             messages_delivered: counters.delivered,
             messages_dropped: counters.lost + counters.partitioned + self.dropped_down,
             duplicates_suppressed: self.duplicates_suppressed,
+            offenders: self.adversaries.offences.len() as u64,
+            slashed: self.slashing.slashed() as u64,
+            slashing_delay_slots_max: self.slashing.max_delay_slots(&self.adversaries.offences),
             simulated_seconds,
             wall_seconds: 0.0,
             setup_seconds: 0.0,
@@ -211,6 +226,7 @@ impl<P: Preset> Simulation<P> {
             scenario: self.scenario.clone(),
             nodes: o.nodes.clone(),
             liveness,
+            slashings: self.slashing.rows(&self.adversaries.offences),
             latencies: Latencies {
                 inclusion_ms: o.inclusion_latency_ms().clone(),
                 crosslink_delay_slots: o.crosslink_delay_slots().clone(),

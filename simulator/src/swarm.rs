@@ -11,14 +11,17 @@
 //! down for good with 1/4 of the stake and 4 % loss leaves about 70 % of the votes arriving:
 //! finality then still advances but can lag 5 epochs (swarm seed 3 of the first draft), which
 //! is the protocol's margin, not a fault, so the envelope keeps the stake that stays up at 5/6
-//! or more. No Byzantine stake yet: the adversaries of design 6 are not built. The run lasts until `K + 3` epochs after the last
+//! or more. With 5 nodes or more and no node down for good, half the seeds make one node
+//! (1/5 of the stake at most) an adversary of any kind (`crate::adversary`) for 2 or 3 epochs
+//! starting in epochs 1 to 4; equivocators must be slashed within the scenario's bound. The
+//! run lasts until `K + 3` epochs after the last
 //! heal (`K = liveness_epochs`, 4 unless the base sets it), so the liveness check always
 //! applies to at least three epochs.
 
 use crate::liveness::last_heal_slot;
 use crate::result::run_params;
 use crate::rng::SimRng;
-use crate::scenario::{FaultSpec, PartitionSpec, Scenario};
+use crate::scenario::{AdversaryKind, AdversarySpec, FaultSpec, PartitionSpec, Scenario};
 
 /// Default `liveness_epochs` of a swarm run.
 pub const DEFAULT_LIVENESS_EPOCHS: u64 = 4;
@@ -93,12 +96,31 @@ pub fn generate(base: &Scenario, seed: u64) -> Scenario {
             }
         }
     }
-    if rng.bernoulli(0.2) && s.nodes >= 6 {
+    let permanent = rng.bernoulli(0.2) && s.nodes >= 6;
+    if permanent {
         // One node down for good: at most 1/6 of the stake.
         s.faults.push(FaultSpec::Crash {
             node: rng.range_u64(0, s.nodes),
             at_slot: rng.range_u64(window.0, window.1),
             restart_slot: None,
+        });
+    }
+    s.adversaries.clear();
+    if !permanent && s.nodes >= 5 && rng.bernoulli(0.5) {
+        // One Byzantine node: at most 1/5 of the stake, misbehaving for 1 to 3 epochs.
+        let kinds = AdversaryKind::ALL;
+        let kind = kinds[rng.range_u64(0, kinds.len() as u64) as usize];
+        let from_epoch = rng.range_u64(1, 5);
+        let until_epoch = from_epoch + rng.range_u64(2, 4);
+        let release_slots = (kind == AdversaryKind::Withhold)
+            .then(|| rng.range_u64(1, 2 * spe + 1))
+            .filter(|_| rng.bernoulli(0.75));
+        s.adversaries.push(AdversarySpec {
+            kind,
+            nodes: vec![rng.range_u64(0, s.nodes)],
+            from_epoch,
+            until_epoch: Some(until_epoch),
+            release_slots,
         });
     }
     let k = base.liveness_epochs.unwrap_or(DEFAULT_LIVENESS_EPOCHS);

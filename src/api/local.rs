@@ -43,6 +43,7 @@ pub fn start<P: Preset>(validators: u64, accounts: GenesisAccounts) -> Result<Lo
         seed: 0,
         max_receipts_per_block: 256,
         history_epochs: None,
+        conduct: beacon::node::Conduct::honest(),
     };
     let store = Store::open_sim(&SimDisk::new()).context("store")?;
     let node = Node::open(config, store, 0).context("node")?;

@@ -201,6 +201,9 @@ pub fn run(args: SimArgs) -> Result<()> {
         write_file(dir, "shards.csv", |w| {
             write_shards_csv(&params, &result.shards, w)
         })?;
+        write_file(dir, "slashings.csv", |w| {
+            simulator::slashing::write_slashings_csv(&result.slashings, w)
+        })?;
         let toml = scenario.to_toml_string()?;
         write_file(dir, "scenario.toml", |w| w.write_all(toml.as_bytes()))?;
         let metrics_dir = dir.join("metrics");
@@ -216,7 +219,7 @@ pub fn run(args: SimArgs) -> Result<()> {
             })?;
         }
         println!(
-            "wrote {}/{{summary.json,slots.csv,shards.csv,scenario.toml,metrics/node-N.prom}}",
+            "wrote {}/{{summary.json,slots.csv,shards.csv,slashings.csv,scenario.toml,metrics/node-N.prom}}",
             dir.display()
         );
         if args.plots {

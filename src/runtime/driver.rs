@@ -351,6 +351,13 @@ impl<P: Preset> Driver<P> {
                 self.stats().beacon_blocks_proposed += 1;
             }
             Event::ShardProposed { .. } => self.stats().shard_blocks_proposed += 1,
+            Event::SlashingFound { kind, validators } => {
+                tracing::warn!(
+                    offence = kind.label(),
+                    ?validators,
+                    "slasher found an offence"
+                );
+            }
             Event::SigningRefused { validator, reason } => {
                 tracing::warn!(validator, %reason, "slashing protection refused a signature");
                 self.stats().signing_refused += 1;

@@ -94,6 +94,7 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
         seed: range.start,
         max_receipts_per_block: 256,
         history_epochs: None,
+        conduct: beacon::node::Conduct::honest(),
     };
     let clock = WallClock::new(chain.genesis_time, chain.slot_duration_ms);
     let node = Node::open(config, store, clock.now_ms()).context("opening the node")?;

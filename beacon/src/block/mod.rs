@@ -20,15 +20,18 @@ mod voluntary_exit;
 pub use attestation::process_attestation;
 pub(crate) use attestation::process_attestation_with;
 pub use attester_slashing::process_attester_slashing;
+pub(crate) use attester_slashing::process_attester_slashing_with;
 pub use context::BlockContext;
 pub use deposit::{process_deposit, process_deposit_with, PubkeyIndex};
 pub use eth1_data::process_eth1_data;
 pub use header::process_block_header;
 pub use operations::process_operations;
 pub use proposer_slashing::process_proposer_slashing;
+pub(crate) use proposer_slashing::process_proposer_slashing_with;
 pub use randao::process_randao;
 pub use transfer::process_transfer;
 pub use voluntary_exit::process_voluntary_exit;
+pub(crate) use voluntary_exit::process_voluntary_exit_with;
 
 use crate::errors::BlockError;
 use crate::shuffling_cache::KeyedShufflings;

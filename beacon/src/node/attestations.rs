@@ -126,6 +126,7 @@ impl<P: Preset> Node<P> {
             self.op_pool.mark_included(attestation);
             if let Ok((indexed, slot)) = self.index_attestation(attestation) {
                 self.vote(&indexed, slot);
+                self.watch_attestation(&indexed);
             }
         }
     }
@@ -146,6 +147,7 @@ impl<P: Preset> Node<P> {
         self.verify_indexed(&indexed)?;
         self.op_pool.insert(attestation, slot, self.config.crypto);
         self.vote(&indexed, slot);
+        self.watch_attestation(&indexed);
         Ok(())
     }
 

@@ -69,6 +69,7 @@ impl<P: Preset> Node<P> {
         }
         // The block's attestations count for fork choice (verified with the block).
         self.absorb_block_attestations(&block);
+        self.watch_block(root, &block);
         let _ = self.store.put_beacon_block(&root, &block);
         self.emit(super::Event::BeaconBlockImported {
             root,

@@ -1,7 +1,7 @@
 //! What a node is started with: the chain, its validators' keys, how to check signatures.
 
 use consensus::bls::{Crypto, SecretKey};
-use consensus::primitives::ValidatorIndex;
+use consensus::primitives::{Epoch, ValidatorIndex};
 use consensus::{BeaconState, ChainConfig, Preset};
 use shard::{GenesisAccounts, ShardState, Transaction};
 use std::sync::Arc;
@@ -98,6 +98,55 @@ pub struct NodeConfig<P: Preset> {
     /// of them, as a real node serving history does; the simulator keeps a few, so that its
     /// in-memory store stays bounded). A restart needs only what is above the last anchor.
     pub history_epochs: Option<u64>,
+    /// How this node's validators depart from the protocol: [`Conduct::honest`] for every
+    /// real node; the simulator's adversaries set the rest.
+    pub conduct: Conduct,
+}
+
+/// Epochs `from ..` (up to `until`, exclusive, if set).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EpochWindow {
+    pub from: Epoch,
+    pub until: Option<Epoch>,
+}
+
+impl EpochWindow {
+    pub fn contains(&self, epoch: Epoch) -> bool {
+        epoch >= self.from && self.until.is_none_or(|until| epoch < until)
+    }
+}
+
+/// Departures from the protocol that only the node itself can make (it decides what goes
+/// into what it signs). The adversaries that sign extra messages, withhold or go silent live
+/// in the simulator, outside the node; these two change what the node builds, so they are
+/// here, off unless set, and never set by `shardnode node` or the cluster.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Conduct {
+    /// In these epochs the node's validators attest to crosslink data no shard chain holds
+    /// (a data root derived from the vote, never the one the blocks give).
+    pub invalid_crosslinks: Option<EpochWindow>,
+    /// In these epochs the node's shard proposers leave every incoming cross-shard receipt
+    /// out of their blocks.
+    pub censor_receipts: Option<EpochWindow>,
+}
+
+impl Conduct {
+    /// The protocol as written.
+    pub fn honest() -> Self {
+        Self::default()
+    }
+
+    fn active(window: Option<EpochWindow>, epoch: Epoch) -> bool {
+        window.is_some_and(|w| w.contains(epoch))
+    }
+
+    pub fn invalid_crosslink_at(&self, epoch: Epoch) -> bool {
+        Self::active(self.invalid_crosslinks, epoch)
+    }
+
+    pub fn censors_receipts_at(&self, epoch: Epoch) -> bool {
+        Self::active(self.censor_receipts, epoch)
+    }
 }
 
 impl<P: Preset> std::fmt::Debug for NodeConfig<P> {
@@ -107,6 +156,7 @@ impl<P: Preset> std::fmt::Debug for NodeConfig<P> {
             .field("validators", &self.validators.len())
             .field("crypto", &self.crypto)
             .field("seed", &self.seed)
+            .field("conduct", &self.conduct)
             .finish()
     }
 }

@@ -12,7 +12,7 @@ use crate::signatures::get_domain;
 use crate::slashing_protection::SlashingRefusal;
 use crate::slots::process_slots_cached;
 use consensus::accessors::get_block_root_at_slot;
-use consensus::bls::{compute_signing_root, AggregateSignature, Crypto, Signature};
+use consensus::bls::{compute_signing_root, Crypto};
 use consensus::preset::{DOMAIN_ATTESTATION, DOMAIN_BEACON_PROPOSER, DOMAIN_RANDAO};
 use consensus::primitives::{BlsSignatureBytes, Root, Shard, Slot, ValidatorIndex};
 use consensus::sszx::{hash_tree_root, SigningRoot};
@@ -77,6 +77,7 @@ impl<P: Preset> Node<P> {
     /// durable flush of the store.
     fn on_epoch_start(&mut self) {
         self.prune_settled();
+        self.prune_slashings(self.current_slot() / P::SLOTS_PER_EPOCH);
         let _ = self.store.flush();
         let peers: Vec<_> = self.peers.keys().copied().collect();
         for peer in peers {
@@ -127,7 +128,7 @@ impl<P: Preset> Node<P> {
         self.emit(Event::SigningRefused { validator, reason });
     }
 
-    fn publish(&mut self, message: GossipMessage) {
+    pub(super) fn publish(&mut self, message: GossipMessage) {
         let topic = message.topic(self.chain.active_shard_count);
         if let Ok(bytes) = message.encode() {
             self.out.push(Output::Publish {
@@ -167,9 +168,18 @@ impl<P: Preset> Node<P> {
         };
         block.body.randao_reveal = crypto.sign(&key, &randao_message);
         block.body.eth1_data = state.eth1_data.clone();
-        // Attestations that still apply, checked in order on a copy of the state.
+        // Slashings, attestations and exits that still apply, checked in order on a copy of
+        // the state.
         let mut scratch = state.as_ref().clone();
         let mut context = BlockContext::new(&self.chain, Crypto::fake_for_simulation());
+        let (proposer_slashings, attester_slashings) =
+            self.select_slashings(&mut scratch, &mut context);
+        for slashing in proposer_slashings {
+            block.body.proposer_slashings.push(slashing);
+        }
+        for slashing in attester_slashings {
+            block.body.attester_slashings.push(slashing);
+        }
         let from = slot.saturating_sub(P::SLOTS_PER_EPOCH);
         let to = slot.saturating_sub(P::MIN_ATTESTATION_INCLUSION_DELAY);
         for attestation in self.op_pool.candidates(from, to) {
@@ -181,6 +191,9 @@ impl<P: Preset> Node<P> {
             {
                 block.body.attestations.push(attestation);
             }
+        }
+        for exit in self.select_exits(&mut scratch, &mut context) {
+            block.body.voluntary_exits.push(exit);
         }
         drop(scratch);
         let mut post = state.as_ref().clone();
@@ -278,6 +291,13 @@ impl<P: Preset> Node<P> {
             &oracle,
             self.config.max_receipts_per_block,
         );
+        if self
+            .config
+            .conduct
+            .censors_receipts_at(slot / P::SLOTS_PER_EPOCH)
+        {
+            receipts.clear();
+        }
         let mut context = ExecutionContext::new(false, &oracle);
         context.limits = BlockLimits::from_config(&self.chain);
         let chain = &mut self.shards[shard as usize];
@@ -388,6 +408,11 @@ impl<P: Preset> Node<P> {
         } else {
             Root::zero()
         };
+        let data_root = if self.config.conduct.invalid_crosslink_at(epoch) {
+            invalid_data_root(shard, start_epoch, end_epoch)
+        } else {
+            data_root
+        };
         AttestationData {
             beacon_block_root: self.head,
             source: state.current_justified_checkpoint.clone(),
@@ -455,7 +480,7 @@ impl<P: Preset> Node<P> {
             if signatures.is_empty() {
                 continue;
             }
-            let Some(signature) = aggregate_signatures(crypto, &signatures) else {
+            let Some(signature) = crypto.aggregate(&signatures) else {
                 continue;
             };
             let (Ok(aggregation_bits), Ok(custody_bits)) = (
@@ -494,19 +519,12 @@ impl<P: Preset> Node<P> {
     }
 }
 
-fn aggregate_signatures(
-    crypto: Crypto,
-    signatures: &[BlsSignatureBytes],
-) -> Option<BlsSignatureBytes> {
-    match crypto {
-        Crypto::Fake => signatures.first().copied(),
-        Crypto::Real => {
-            let decoded: Vec<Signature> = signatures
-                .iter()
-                .filter_map(|s| Signature::from_bytes(&s.0).ok())
-                .collect();
-            let aggregate = AggregateSignature::aggregate(&decoded).ok()?;
-            Some(*aggregate.to_signature().as_bytes())
-        }
+/// The crosslink data root an adversary with [`super::Conduct::invalid_crosslinks`] votes
+/// for: the hash of a tag and the crosslink's place, which no shard chain's data has.
+pub fn invalid_data_root(shard: Shard, start_epoch: u64, end_epoch: u64) -> Root {
+    let mut bytes = b"shardnode invalid crosslink data".to_vec();
+    for value in [shard, start_epoch, end_epoch] {
+        bytes.extend_from_slice(&value.to_le_bytes());
     }
+    consensus::hash::hash(&bytes)
 }

@@ -10,6 +10,8 @@
 //!   fetched (ignore); proposer, signature and execution decide.
 //! - transactions: every signature not already checked, then the mempool's rules; a message
 //!   with one bad signature is rejected.
+//! - slashings and exits: see `slashings` (already pooled or applied is ignored, otherwise the
+//!   state transition's rule on a copy of the head state decides).
 
 use super::early::Timing;
 use super::errors::Object;
@@ -51,17 +53,9 @@ impl<P: Preset> Node<P> {
             }
             GossipMessage::ShardBlock(block) => self.gossip_shard_block(from, *block),
             GossipMessage::Transactions(batch) => self.gossip_transactions(*batch),
-            // Slashings and exits are decoded and checked by the state transition when a block
-            // carries them; this node does not pool them yet.
-            GossipMessage::VoluntaryExit(_) => Verdict::Ignore(IgnoreReason::NotPooled {
-                kind: "voluntary exit",
-            }),
-            GossipMessage::ProposerSlashing(_) => Verdict::Ignore(IgnoreReason::NotPooled {
-                kind: "proposer slashing",
-            }),
-            GossipMessage::AttesterSlashing(_) => Verdict::Ignore(IgnoreReason::NotPooled {
-                kind: "attester slashing",
-            }),
+            GossipMessage::VoluntaryExit(exit) => self.gossip_voluntary_exit(*exit),
+            GossipMessage::ProposerSlashing(s) => self.gossip_proposer_slashing(*s),
+            GossipMessage::AttesterSlashing(s) => self.gossip_attester_slashing(*s),
         };
         self.verdict(from, topic, id, verdict);
     }

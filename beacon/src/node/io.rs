@@ -162,6 +162,12 @@ pub enum Event {
         /// The highest shard-block slot it covers, when this node knows the data.
         last_block_slot: Option<Slot>,
     },
+    /// This node's slasher found an offence by `validators` and pooled and published the
+    /// slashing.
+    SlashingFound {
+        kind: super::Offence,
+        validators: Vec<ValidatorIndex>,
+    },
     /// Slashing protection refused a signature (the node did not sign).
     SigningRefused {
         validator: ValidatorIndex,

@@ -15,6 +15,7 @@
 //! - [`clock`]: slots from milliseconds; [`shufflings`]: committees computed once;
 //! - [`shard_chain`]: one shard's block tree, fork choice and mempool; [`crosslinks`]:
 //!   crosslink data and claimable receipts; [`op_pool`]: attestations by data;
+//!   [`slashing_pool`]: slashings and exits; [`slasher`]: the offences it watches for;
 //! - [`verdict`]: gossip verdicts and their typed reasons; [`errors`]: why the node refused
 //!   something;
 //! - `beacon_import`, `shard_import`: block import; `head`: the head, the canonical chain,
@@ -23,7 +24,8 @@
 //!   prove against; `lookups`: committees and proposers on any fork; `replay`: restart from
 //!   the store;
 //! - `attestations`: attestations and their votes; `duties`: what the node's validators do in
-//!   a slot; `gossip`: validation and verdicts; `sync`: status and block requests.
+//!   a slot; `gossip`: validation and verdicts; `sync`: status and block requests;
+//!   `slashings`: slashings and exits from gossip, the slasher's findings, and proposals.
 
 pub mod anchor;
 mod attestations;
@@ -47,17 +49,23 @@ pub mod shard_chain;
 mod shard_heads;
 mod shard_import;
 pub mod shufflings;
+pub mod slasher;
+pub mod slashing_pool;
+mod slashings;
 pub mod submit;
 pub mod summary;
 mod sync;
 pub mod verdict;
 
 pub use config::{
-    DirectTransactionVerifier, FakeTransactionVerifier, Genesis, NodeConfig, TransactionVerifier,
+    Conduct, DirectTransactionVerifier, EpochWindow, FakeTransactionVerifier, Genesis, NodeConfig,
+    TransactionVerifier,
 };
+pub use duties::invalid_data_root;
 pub use errors::NodeError;
 pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId};
 pub use prune::Retained;
+pub use slashings::{block_header, Offence};
 pub use submit::SubmitError;
 pub use summary::{HeadGauges, NodeSummary, ShardSummary};
 pub use verdict::{IgnoreReason, RejectReason, Verdict};
@@ -162,6 +170,8 @@ pub struct Node<P: Preset> {
     anchor_slots: Option<(Slot, Vec<Slot>)>,
     crosslinks: CrosslinkBook,
     op_pool: OpPool,
+    slashing_pool: slashing_pool::SlashingPool,
+    slasher: slasher::Slasher,
     store: Store,
     protection: SlashingProtection,
     keys: BTreeMap<ValidatorIndex, SecretKey>,
@@ -246,6 +256,8 @@ impl<P: Preset> Node<P> {
             beacon_reorganised: false,
             crosslinks: CrosslinkBook::new(),
             op_pool: OpPool::new(),
+            slashing_pool: slashing_pool::SlashingPool::new(),
+            slasher: slasher::Slasher::new(),
             store,
             protection,
             keys,

@@ -147,6 +147,7 @@ impl<P: Preset> Node<P> {
         let shard = block.shard;
         let root = outcome.block_root;
         let asc = self.chain.active_shard_count;
+        self.watch_shard_block(&block, root);
         self.seen_shard_blocks
             .insert((shard, block.slot, block.signature));
         // Which transaction made which receipt: cross-shard transactions in order.

@@ -75,8 +75,10 @@ pub enum IgnoreReason {
     AttestersKnown,
     #[error("no new admissible transaction")]
     NoNewTransactions,
-    #[error("{kind}: this node does not pool exits and slashings yet")]
-    NotPooled { kind: &'static str },
+    /// A slashing or exit already pooled, or one that adds nothing (every offender already
+    /// slashed, the validator already exiting): nothing to forward.
+    #[error("{kind}: already pooled or already applied")]
+    OperationKnown { kind: &'static str },
     #[error("{object}: the state of block {root} is unavailable")]
     StateUnavailable { object: Object, root: Root },
     #[error("{object}: the shuffling cannot be computed: {source}")]
@@ -100,7 +102,7 @@ impl IgnoreReason {
             IgnoreReason::TargetEpochOutOfRange { .. } => "target_epoch_out_of_range",
             IgnoreReason::AttestersKnown => "attesters_known",
             IgnoreReason::NoNewTransactions => "no_new_transactions",
-            IgnoreReason::NotPooled { .. } => "not_pooled",
+            IgnoreReason::OperationKnown { .. } => "operation_known",
             IgnoreReason::StateUnavailable { .. } => "state_unavailable",
             IgnoreReason::Shuffling { .. } => "shuffling_unavailable",
             IgnoreReason::ForkChoice(_) => "not_descendant_of_finalized",
@@ -123,6 +125,15 @@ pub enum RejectReason {
     ShardBlock(#[from] ShardBlockRejection),
     #[error("verify_transaction_signature: transaction {position} of the message does not verify")]
     TransactionSignature { position: usize },
+    /// `process_proposer_slashing` refused it on the head state.
+    #[error(transparent)]
+    ProposerSlashing(#[from] crate::errors::ProposerSlashingError),
+    /// `process_attester_slashing` refused it on the head state.
+    #[error(transparent)]
+    AttesterSlashing(#[from] crate::errors::AttesterSlashingError),
+    /// `process_voluntary_exit` refused it on the head state.
+    #[error(transparent)]
+    VoluntaryExit(#[from] crate::errors::VoluntaryExitError),
 }
 
 impl RejectReason {
@@ -133,6 +144,9 @@ impl RejectReason {
             RejectReason::Attestation(reason) => reason.label(),
             RejectReason::ShardBlock(reason) => reason.label(),
             RejectReason::TransactionSignature { .. } => "transaction_bad_signature",
+            RejectReason::ProposerSlashing(_) => "proposer_slashing_invalid",
+            RejectReason::AttesterSlashing(_) => "attester_slashing_invalid",
+            RejectReason::VoluntaryExit(_) => "voluntary_exit_invalid",
         }
     }
 }

@@ -51,6 +51,22 @@ impl Crypto {
         }
     }
 
+    /// The aggregate of `signatures` (fake mode: the first, a placeholder); `None` if there
+    /// are none or one does not decode.
+    pub fn aggregate(self, signatures: &[BlsSignatureBytes]) -> Option<BlsSignatureBytes> {
+        match self {
+            Crypto::Fake => signatures.first().copied(),
+            Crypto::Real => {
+                let decoded = signatures
+                    .iter()
+                    .map(|s| super::Signature::from_bytes(&s.0).ok())
+                    .collect::<Option<Vec<_>>>()?;
+                let aggregate = super::AggregateSignature::aggregate(&decoded).ok()?;
+                Some(*aggregate.to_signature().as_bytes())
+            }
+        }
+    }
+
     /// Verifies a batch of signature sets (see [`verify_signature_sets`]).
     pub fn verify_sets(self, sets: &[SignatureSet<'_>]) -> bool {
         match self {

@@ -88,6 +88,13 @@ pub struct Summary {
     pub safety_violations: Vec<String>,
     /// The liveness check's outcome (`crate::liveness`), one line.
     pub liveness: String,
+    /// Validators an adversary made sign a slashable pair or two shard blocks of one slot.
+    pub offenders: u64,
+    /// Validators slashed in the observer's head state by the end.
+    pub slashed: u64,
+    /// The longest time from an offence to its slashing (or, for a shard proposer, to an
+    /// honest slasher finding it), in slots; `None` if nothing was punished.
+    pub slashing_delay_slots_max: Option<u64>,
     /// Simulator events processed.
     pub events_processed: u64,
     /// Network messages delivered.
@@ -322,6 +329,15 @@ pub const SUMMARY_FIELDS: &[(&str, &str)] = &[
     (
         "liveness",
         "the liveness check (scenario liveness_epochs): `not checked`, `not reached ...`, `held ...` or `FAILED at slot ...`, text",
+    ),
+    (
+        "offenders",
+        "validators an adversary made sign a slashable pair (or two shard blocks of one slot), count",
+    ),
+    ("slashed", "validators slashed in the observer's head state by the end, count"),
+    (
+        "slashing_delay_slots_max",
+        "longest time from an offence to its slashing (shard proposers: to an honest slasher finding it), slots, null if none",
     ),
     ("events_processed", "simulator events processed, count"),
     ("messages_delivered", "network messages delivered, count"),

@@ -110,6 +110,20 @@ pub fn render_table(summary: &Summary) -> String {
         row("liveness", s.liveness.clone());
     }
     row("trace hash", one_line(&s.trace_hash));
+    if s.offenders > 0 || s.slashed > 0 {
+        row(
+            "slashings",
+            format!(
+                "{} offenders, {} slashed{} (who and when: slashings.csv with --out)",
+                s.offenders,
+                s.slashed,
+                s.slashing_delay_slots_max
+                    .map_or(String::new(), |d| format!(
+                        ", at most {d} slots after the offence"
+                    )),
+            ),
+        );
+    }
     row(
         "events processed",
         if s.duplicates_suppressed > 0 {

@@ -9,9 +9,11 @@
 //! Slots and node ids here are the scenario's terms; the network model converts slots to
 //! virtual milliseconds (see [`crate::network`]).
 
+pub mod adversary;
 pub(crate) mod error;
 
 use crate::latency::{LatencyModel, LATENCY_FORMS, MAX_LATENCY_MS};
+pub use adversary::{AdversaryKind, AdversarySpec};
 use consensus::config::MAX_VALIDATOR_COUNT;
 use consensus::{ChainConfig, PresetName};
 use error::{check_f64, check_node, check_u64, check_u64_ctx};
@@ -297,6 +299,12 @@ pub struct Scenario {
     /// (default: none = not checked; `1 ..= 1000`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_epochs: Option<u64>,
+    /// The `[[adversaries]]` entries (`crate::adversary`).
+    pub adversaries: Vec<AdversarySpec>,
+    /// The slashing check: every validator that signed two conflicting messages is slashed
+    /// in the observer's head state within this many epochs of its first offence
+    /// (default 4; `1 ..= 1000`).
+    pub slashing_bound_epochs: u64,
 }
 
 impl Default for Scenario {
@@ -317,6 +325,8 @@ impl Default for Scenario {
             faults: Vec::new(),
             cpu: CpuSpec::default(),
             liveness_epochs: None,
+            adversaries: Vec::new(),
+            slashing_bound_epochs: 4,
         }
     }
 }
@@ -351,6 +361,8 @@ pub const OVERRIDE_KEYS: &[&str] = &[
     "duplication",
     "bandwidth_mbps",
     "clock_skew_ms",
+    "slashing_bound_epochs",
+    "adversary",
 ];
 
 fn bad_value(key: &str, value: &str, expected: &str) -> ScenarioError {
@@ -528,6 +540,7 @@ impl Scenario {
         self.validate_network()?;
         self.validate_workload()?;
         self.validate_faults()?;
+        self.validate_adversaries()?;
         // Backstop: the chain configuration's own checks (same ranges, its field names).
         self.chain_config()
             .validate()
@@ -634,6 +647,32 @@ impl Scenario {
         Ok(())
     }
 
+    fn validate_adversaries(&self) -> Result<(), ScenarioError> {
+        check_u64("slashing_bound_epochs", self.slashing_bound_epochs, 1, 1000)?;
+        let mut seen = BTreeSet::new();
+        for (i, adversary) in self.adversaries.iter().enumerate() {
+            let field = format!("adversaries[{i}]");
+            adversary.validate(&field, self.nodes)?;
+            for &node in &adversary.nodes {
+                if !seen.insert(node) {
+                    return Err(ScenarioError::Invalid {
+                        field: format!("{field}.nodes"),
+                        reason: Inconsistency::DuplicateNode { node },
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The nodes an adversary holds.
+    pub fn adversary_nodes(&self) -> BTreeSet<u64> {
+        self.adversaries
+            .iter()
+            .flat_map(|a| a.nodes.iter().copied())
+            .collect()
+    }
+
     fn validate_faults(&self) -> Result<(), ScenarioError> {
         for (i, fault) in self.faults.iter().enumerate() {
             let field = format!("faults[{i}]");
@@ -738,6 +777,8 @@ impl Scenario {
             "start_slot" => self.workload.start_slot = parse_u64(key, v)?,
             "stop_slot" => self.workload.stop_slot = parse_opt_u64(key, v)?,
             "liveness_epochs" => self.liveness_epochs = parse_opt_u64(key, v)?,
+            "slashing_bound_epochs" => self.slashing_bound_epochs = parse_u64(key, v)?,
+            "adversary" => self.adversaries = adversary::parse_override(key, v, self.nodes)?,
             "cpu_model" => {
                 self.cpu.model = match v.to_ascii_lowercase().as_str() {
                     "on" | "true" => true,
@@ -787,6 +828,8 @@ impl Scenario {
             "start_slot" => self.workload.start_slot.to_string(),
             "stop_slot" => opt_to_string(&self.workload.stop_slot),
             "liveness_epochs" => opt_to_string(&self.liveness_epochs),
+            "slashing_bound_epochs" => self.slashing_bound_epochs.to_string(),
+            "adversary" => adversary::render_override(&self.adversaries),
             "cpu_model" => if self.cpu.model { "on" } else { "off" }.to_string(),
             "cores" => self.cpu.cores.to_string(),
             "relay" => if self.network.gossip.relay {

@@ -1,0 +1,266 @@
+//! Slashings and voluntary exits in the node: gossip validation, the slasher's findings, and
+//! what a proposal carries.
+//!
+//! - gossip: a proposer slashing, attester slashing or exit already pooled, or one that adds
+//!   nothing (its offenders already slashed in the head state, the validator already exiting),
+//!   is ignored; otherwise its state-transition rule runs on a copy of the head state, which
+//!   decides accept (pooled, forwarded) or reject (the rule that failed);
+//! - the slasher sees every attestation whose signature the node checked and every imported
+//!   beacon block; what it finds is pooled, published, and reported as
+//!   [`Event::SlashingFound`];
+//! - a proposal takes pooled proposer slashings, attester slashings (those slashing the most
+//!   first) and exits up to the preset's limits, each re-checked on the state being built.
+
+use super::io::Event;
+use super::slashing_pool::offenders;
+use super::verdict::{IgnoreReason, Verdict};
+use super::Node;
+use crate::block::{
+    process_attester_slashing, process_attester_slashing_with, process_proposer_slashing,
+    process_proposer_slashing_with, process_voluntary_exit, process_voluntary_exit_with,
+    BlockContext,
+};
+use consensus::primitives::{Root, ValidatorIndex};
+use consensus::sszx::hash_tree_root;
+use consensus::{
+    AttesterSlashing, BeaconBlock, BeaconBlockHeader, BeaconState, IndexedAttestation, Preset,
+    ProposerSlashing, VoluntaryExit,
+};
+use networking::GossipMessage;
+
+/// What a slasher found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Offence {
+    /// Two different beacon blocks for one slot by one proposer.
+    ProposerEquivocation,
+    /// Two attestations with the same target and different data.
+    DoubleVote,
+    /// One attestation's source and target strictly around another's.
+    SurroundVote,
+    /// Two different shard blocks for one shard and slot by one proposer (evidence only: the
+    /// v0.8.4 beacon block body cannot carry its slashing).
+    ShardProposerEquivocation,
+}
+
+impl Offence {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Offence::ProposerEquivocation => "proposer_equivocation",
+            Offence::DoubleVote => "double_vote",
+            Offence::SurroundVote => "surround_vote",
+            Offence::ShardProposerEquivocation => "shard_proposer_equivocation",
+        }
+    }
+}
+
+fn slashed_in<P: Preset>(state: &BeaconState<P>, index: ValidatorIndex) -> bool {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| state.validators.get(i))
+        .is_none_or(|v| v.slashed)
+}
+
+/// The signed header a block implies (its signing root is the block's).
+pub fn block_header(block: &BeaconBlock) -> BeaconBlockHeader {
+    BeaconBlockHeader {
+        slot: block.slot,
+        parent_root: block.parent_root,
+        state_root: block.state_root,
+        body_root: hash_tree_root(&block.body),
+        signature: block.signature,
+    }
+}
+
+impl<P: Preset> Node<P> {
+    fn known_operation(kind: &'static str) -> Verdict {
+        Verdict::Ignore(IgnoreReason::OperationKnown { kind })
+    }
+
+    /// A copy of the head state to run an operation's rule on.
+    fn head_state_copy(&self) -> Option<BeaconState<P>> {
+        self.head_state().cloned()
+    }
+
+    pub(super) fn gossip_proposer_slashing(&mut self, slashing: ProposerSlashing) -> Verdict {
+        let index = slashing.proposer_index;
+        let Some(mut state) = self.head_state_copy() else {
+            return Self::known_operation("proposer slashing");
+        };
+        if self.slashing_pool.has_proposer_slashing(index) || slashed_in(&state, index) {
+            return Self::known_operation("proposer slashing");
+        }
+        match process_proposer_slashing(&mut state, &slashing, &self.chain, self.config.crypto) {
+            Ok(()) => {
+                self.slashing_pool.insert_proposer_slashing(slashing);
+                Verdict::Accept
+            }
+            Err(error) => Verdict::Reject(error.into()),
+        }
+    }
+
+    pub(super) fn gossip_attester_slashing(&mut self, slashing: AttesterSlashing) -> Verdict {
+        let Some(mut state) = self.head_state_copy() else {
+            return Self::known_operation("attester slashing");
+        };
+        let offenders = offenders(&slashing);
+        if offenders.iter().all(|v| slashed_in(&state, *v))
+            || self.slashing_pool.covers_attesters(&offenders)
+        {
+            return Self::known_operation("attester slashing");
+        }
+        match process_attester_slashing(&mut state, &slashing, &self.chain, self.config.crypto) {
+            Ok(()) => {
+                self.slashing_pool.insert_attester_slashing(slashing);
+                Verdict::Accept
+            }
+            Err(error) => Verdict::Reject(error.into()),
+        }
+    }
+
+    pub(super) fn gossip_voluntary_exit(&mut self, exit: VoluntaryExit) -> Verdict {
+        let Some(mut state) = self.head_state_copy() else {
+            return Self::known_operation("voluntary exit");
+        };
+        let exiting = usize::try_from(exit.validator_index)
+            .ok()
+            .and_then(|i| state.validators.get(i))
+            .is_some_and(|v| v.exit_epoch != consensus::preset::FAR_FUTURE_EPOCH);
+        if self.slashing_pool.has_exit(exit.validator_index) || exiting {
+            return Self::known_operation("voluntary exit");
+        }
+        match process_voluntary_exit(&mut state, &exit, &self.chain, self.config.crypto) {
+            Ok(()) => {
+                self.slashing_pool.insert_exit(exit);
+                Verdict::Accept
+            }
+            Err(error) => Verdict::Reject(error.into()),
+        }
+    }
+
+    /// The slasher's look at an attestation whose signature was checked.
+    pub(super) fn watch_attestation(&mut self, indexed: &IndexedAttestation) {
+        for slashing in self.slasher.on_attestation(indexed) {
+            let kind = if slashing.attestation_1.data.target.epoch
+                == slashing.attestation_2.data.target.epoch
+            {
+                Offence::DoubleVote
+            } else {
+                Offence::SurroundVote
+            };
+            let validators = offenders(&slashing);
+            self.slashing_pool
+                .insert_attester_slashing(slashing.clone());
+            self.emit(Event::SlashingFound { kind, validators });
+            self.publish(GossipMessage::AttesterSlashing(Box::new(slashing)));
+        }
+    }
+
+    /// The slasher's look at an imported beacon block `root`: a second block at its slot by
+    /// the same proposer is an equivocation.
+    pub(super) fn watch_block(&mut self, root: Root, block: &BeaconBlock) {
+        let earlier = self.slasher.on_block(block.slot, root);
+        if earlier.is_empty() {
+            return;
+        }
+        let Some(proposer) = self.proposer_of(&root, block.slot) else {
+            return;
+        };
+        for other in earlier {
+            if self.proposer_of(&other, block.slot) != Some(proposer) {
+                continue;
+            }
+            let Some(first) = self.blocks.get(&other).map(|b| block_header(b)) else {
+                continue;
+            };
+            let second = block_header(block);
+            if let Some(slashing) = self.slasher.proposer_slashing(proposer, first, second) {
+                self.slashing_pool
+                    .insert_proposer_slashing(slashing.clone());
+                self.emit(Event::SlashingFound {
+                    kind: Offence::ProposerEquivocation,
+                    validators: vec![proposer],
+                });
+                self.publish(GossipMessage::ProposerSlashing(Box::new(slashing)));
+            }
+        }
+    }
+
+    /// The slasher's look at an imported shard block.
+    pub(super) fn watch_shard_block(&mut self, block: &shard::ShardBlock, root: Root) {
+        let proposer = block.proposer_index;
+        if self
+            .slasher
+            .on_shard_block(block.shard, block.slot, proposer, root)
+        {
+            self.emit(Event::SlashingFound {
+                kind: Offence::ShardProposerEquivocation,
+                validators: vec![proposer],
+            });
+        }
+    }
+
+    /// The proposer of block `root` at `slot`, from its post-state.
+    fn proposer_of(&mut self, root: &Root, slot: u64) -> Option<ValidatorIndex> {
+        let state = self.fork_choice.block_state(root)?;
+        let shuffling = self
+            .shufflings
+            .get(state, slot / P::SLOTS_PER_EPOCH, &self.chain)
+            .ok()?;
+        shuffling.proposer::<P>(&state.validators, slot).ok()
+    }
+
+    /// Pooled slashings that still apply to `scratch` (the state being built), in the order
+    /// and up to the limits of `process_operations`; `scratch` moves past each.
+    pub(super) fn select_slashings(
+        &self,
+        scratch: &mut BeaconState<P>,
+        context: &mut BlockContext<'_>,
+    ) -> (Vec<ProposerSlashing>, Vec<AttesterSlashing>) {
+        let mut proposer = Vec::new();
+        for slashing in self.slashing_pool.proposer_slashings() {
+            if proposer.len() as u64 >= P::MAX_PROPOSER_SLASHINGS {
+                break;
+            }
+            if process_proposer_slashing_with(scratch, slashing, context, proposer.len()).is_ok() {
+                proposer.push(slashing.clone());
+            }
+        }
+        let mut attester = Vec::new();
+        for slashing in self.slashing_pool.attester_slashings(&scratch.validators) {
+            if attester.len() as u64 >= P::MAX_ATTESTER_SLASHINGS {
+                break;
+            }
+            if process_attester_slashing_with(scratch, slashing, context, attester.len()).is_ok() {
+                attester.push(slashing.clone());
+            }
+        }
+        (proposer, attester)
+    }
+
+    /// Pooled exits that still apply to `scratch`, up to the preset's limit.
+    pub(super) fn select_exits(
+        &self,
+        scratch: &mut BeaconState<P>,
+        context: &mut BlockContext<'_>,
+    ) -> Vec<VoluntaryExit> {
+        let mut exits = Vec::new();
+        for exit in self.slashing_pool.exits() {
+            if exits.len() as u64 >= P::MAX_VOLUNTARY_EXITS {
+                break;
+            }
+            if process_voluntary_exit_with(scratch, exit, context, exits.len()).is_ok() {
+                exits.push(exit.clone());
+            }
+        }
+        exits
+    }
+
+    /// Once per epoch: the pool drops what the head state made useless, the slasher forgets
+    /// what is outside its window.
+    pub(super) fn prune_slashings(&mut self, epoch: u64) {
+        if let Some(state) = self.fork_choice.block_state(&self.head) {
+            self.slashing_pool.retain_useful(&state.validators);
+        }
+        self.slasher.prune(epoch, P::SLOTS_PER_EPOCH);
+    }
+}

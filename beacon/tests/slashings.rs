@@ -1,0 +1,155 @@
+//! Slashings and exits at the node's boundary (design D8): gossip validation with real BLS
+//! (an invalid slashing is rejected with the rule that failed, a valid one accepted and
+//! pooled, a repeat ignored), a proposal that carries the pooled slashing, and an exit
+//! refused by its own rule.
+
+use beacon::errors::{ProposerSlashingError, VoluntaryExitError};
+use beacon::node::{
+    FakeTransactionVerifier, Genesis, IgnoreReason, Input, Node, NodeConfig, Output, RejectReason,
+    Verdict,
+};
+use beacon::store::{SimDisk, Store};
+use consensus::bls::{compute_signing_root, interop_secret_key, Crypto};
+use consensus::preset::{DOMAIN_BEACON_PROPOSER, DOMAIN_VOLUNTARY_EXIT};
+use consensus::primitives::Root;
+use consensus::sszx::SigningRoot;
+use consensus::{BeaconBlockHeader, ChainConfig, Minimal, ProposerSlashing, VoluntaryExit};
+use networking::{GossipMessage, Topic};
+use shard::GenesisAccounts;
+use std::sync::Arc;
+
+const SLOT_MS: u64 = 1_000;
+
+fn node() -> Node<Minimal> {
+    let chain = ChainConfig {
+        validator_count: 64,
+        slot_duration_ms: SLOT_MS,
+        ..ChainConfig::default()
+    };
+    let accounts = GenesisAccounts {
+        accounts_per_shard: 4,
+        balance: 1_000,
+    };
+    let config = NodeConfig {
+        genesis: Genesis::build(&chain, accounts).expect("genesis"),
+        chain,
+        validators: (0..64).map(|v| (v, interop_secret_key(v))).collect(),
+        crypto: Crypto::Real,
+        transaction_verifier: Arc::new(FakeTransactionVerifier::fake_for_simulation()),
+        seed: 0,
+        max_receipts_per_block: 16,
+        history_epochs: Some(1),
+        conduct: beacon::node::Conduct::honest(),
+    };
+    let store = Store::open_sim(&SimDisk::new()).expect("store");
+    Node::open(config, store, 0).expect("node")
+}
+
+fn gossip(node: &mut Node<Minimal>, message: GossipMessage) -> Verdict {
+    let topic = message.topic(node.chain_config().active_shard_count);
+    let outputs = node.handle(Input::Gossip {
+        from: 1,
+        topic,
+        bytes: message.encode().expect("encodes").into(),
+        message: 9,
+    });
+    outputs
+        .iter()
+        .find_map(|o| match o {
+            Output::Verdict { verdict, .. } => Some(verdict.clone()),
+            _ => None,
+        })
+        .expect("one verdict")
+}
+
+/// A header of `slot` with `body` as its body root, signed by `proposer`.
+fn header(node: &Node<Minimal>, proposer: u64, slot: u64, body: u8) -> BeaconBlockHeader {
+    let state = node.head_state().expect("head state");
+    let mut header = BeaconBlockHeader {
+        slot,
+        body_root: Root::new([body; 32]),
+        ..BeaconBlockHeader::default()
+    };
+    let domain = beacon::signatures::get_domain(state, DOMAIN_BEACON_PROPOSER, 0);
+    let message = compute_signing_root(&header.signing_root(), &domain);
+    header.signature = Crypto::Real.sign(&interop_secret_key(proposer), &message);
+    header
+}
+
+#[test]
+fn a_proposer_slashing_is_checked_pooled_and_included() {
+    let mut node = node();
+    let _ = node.handle(Input::Tick { now_ms: 0 });
+    let offender = 5;
+    let identical = ProposerSlashing {
+        proposer_index: offender,
+        header_1: header(&node, offender, 1, 1),
+        header_2: header(&node, offender, 1, 1),
+    };
+    assert_eq!(
+        gossip(
+            &mut node,
+            GossipMessage::ProposerSlashing(Box::new(identical))
+        ),
+        Verdict::Reject(RejectReason::ProposerSlashing(
+            ProposerSlashingError::HeadersIdentical
+        ))
+    );
+    // Signed by someone else: the batch check fails.
+    let mut forged = ProposerSlashing {
+        proposer_index: offender,
+        header_1: header(&node, offender, 1, 1),
+        header_2: header(&node, offender + 1, 1, 2),
+    };
+    assert!(matches!(
+        gossip(
+            &mut node,
+            GossipMessage::ProposerSlashing(Box::new(forged.clone()))
+        ),
+        Verdict::Reject(RejectReason::ProposerSlashing(_))
+    ));
+    forged.header_2 = header(&node, offender, 1, 2);
+    let valid = GossipMessage::ProposerSlashing(Box::new(forged));
+    assert_eq!(gossip(&mut node, valid.clone()), Verdict::Accept);
+    assert!(matches!(
+        gossip(&mut node, valid),
+        Verdict::Ignore(IgnoreReason::OperationKnown { .. })
+    ));
+
+    // The node holds every key, so it proposes slot 1 and carries the slashing.
+    let outputs = node.handle(Input::Tick { now_ms: SLOT_MS });
+    assert!(outputs.iter().any(|o| matches!(
+        o,
+        Output::Publish {
+            topic: Topic::BeaconBlock,
+            ..
+        }
+    )));
+    let state = node.head_state().expect("head state");
+    assert_eq!(state.slot, 1);
+    assert!(state.validators[offender as usize].slashed);
+    assert_eq!(state.validators.iter().filter(|v| v.slashed).count(), 1);
+}
+
+#[test]
+fn an_exit_before_the_persistent_committee_period_is_rejected_by_its_rule() {
+    let mut node = node();
+    let _ = node.handle(Input::Tick { now_ms: 0 });
+    let state = node.head_state().expect("head state");
+    let mut exit = VoluntaryExit {
+        epoch: 0,
+        validator_index: 3,
+        ..VoluntaryExit::default()
+    };
+    let domain = beacon::signatures::get_domain(state, DOMAIN_VOLUNTARY_EXIT, 0);
+    exit.signature = Crypto::Real.sign(
+        &interop_secret_key(3),
+        &compute_signing_root(&exit.signing_root(), &domain),
+    );
+    assert!(matches!(
+        gossip(&mut node, GossipMessage::VoluntaryExit(Box::new(exit))),
+        Verdict::Reject(RejectReason::VoluntaryExit(
+            VoluntaryExitError::NotActiveLongEnough { index: 3, .. }
+        ))
+    ));
+}

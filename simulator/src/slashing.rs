@@ -1,0 +1,176 @@
+//! Who was slashed, when, and the slashing check.
+//!
+//! The observer's head state is read at each slot end: a validator whose `slashed` flag is
+//! set for the first time is recorded with that slot. At each epoch end the check compares
+//! that record with the adversaries' offences (`crate::adversary`):
+//!
+//! - every validator that signed both sides of a slashable pair (proposer equivocation,
+//!   double or surround vote) is slashed within `slashing_bound_epochs` of its first offence;
+//! - no validator is slashed that committed no offence;
+//! - every shard proposer that signed two shard blocks of one slot is found by some honest
+//!   node's slasher within the bound (v0.8.4 has no operation to slash it; design D8).
+//!
+//! An offence less than the bound before the run's end is not judged.
+
+use crate::adversary::Offence;
+use crate::checks::Checks;
+use crate::scenario::AdversaryKind;
+use consensus::primitives::{Slot, ValidatorIndex};
+use consensus::{BeaconState, Preset};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One line of `slashings.csv`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SlashingRow {
+    pub validator: ValidatorIndex,
+    /// The adversary kind that made the offence (empty if none did: an honest validator).
+    pub offence: String,
+    pub offence_slot: Option<Slot>,
+    /// First slot at whose end the observer's head state had it slashed.
+    pub slashed_slot: Option<Slot>,
+    /// First slot an honest node's slasher reported it (shard proposer equivocation only).
+    pub found_slot: Option<Slot>,
+}
+
+/// See the module documentation.
+#[derive(Debug, Default)]
+pub struct SlashingLog {
+    slashed_at: BTreeMap<ValidatorIndex, Slot>,
+    /// Shard proposers an honest node's slasher reported, with the slot.
+    shard_found_at: BTreeMap<ValidatorIndex, Slot>,
+    judged: BTreeSet<ValidatorIndex>,
+}
+
+impl SlashingLog {
+    /// Reads the observer's head state at the end of `slot`.
+    pub fn sample<P: Preset>(&mut self, state: &BeaconState<P>, slot: Slot) {
+        for (index, validator) in state.validators.iter().enumerate() {
+            if validator.slashed {
+                self.slashed_at
+                    .entry(index as ValidatorIndex)
+                    .or_insert(slot);
+            }
+        }
+    }
+
+    /// An honest node's slasher reported a shard proposer equivocation.
+    pub fn shard_equivocation_found(&mut self, validators: &[ValidatorIndex], slot: Slot) {
+        for &v in validators {
+            self.shard_found_at.entry(v).or_insert(slot);
+        }
+    }
+
+    /// Validators slashed so far.
+    pub fn slashed(&self) -> usize {
+        self.slashed_at.len()
+    }
+
+    pub fn shard_equivocators_found(&self) -> usize {
+        self.shard_found_at.len()
+    }
+
+    /// The largest delay, in slots, from an offence to its slashing.
+    pub fn max_delay_slots(&self, offences: &BTreeMap<ValidatorIndex, Offence>) -> Option<u64> {
+        offences
+            .iter()
+            .filter_map(|(v, o)| {
+                let done = if o.kind == AdversaryKind::EquivocateShard {
+                    self.shard_found_at.get(v)
+                } else {
+                    self.slashed_at.get(v)
+                };
+                done.map(|s| s.saturating_sub(o.slot))
+            })
+            .max()
+    }
+
+    /// The check at the end of `slot`, with `bound_slots` from offence to punishment.
+    pub fn check(
+        &mut self,
+        offences: &BTreeMap<ValidatorIndex, Offence>,
+        slot: Slot,
+        bound_slots: u64,
+        checks: &mut Checks,
+    ) {
+        for (validator, at) in &self.slashed_at {
+            if !offences.contains_key(validator) {
+                checks.violation(format!(
+                    "validator {validator} was slashed at slot {at} without having signed conflicting messages"
+                ));
+            }
+        }
+        for (validator, offence) in offences {
+            if self.judged.contains(validator) || offence.slot.saturating_add(bound_slots) > slot {
+                continue;
+            }
+            self.judged.insert(*validator);
+            let (done, what) = if offence.kind == AdversaryKind::EquivocateShard {
+                (
+                    self.shard_found_at.get(validator),
+                    "found by an honest slasher",
+                )
+            } else if offence.kind.equivocates() {
+                (self.slashed_at.get(validator), "slashed")
+            } else {
+                continue;
+            };
+            let in_time = done.is_some_and(|s| *s <= offence.slot.saturating_add(bound_slots));
+            if !in_time {
+                checks.violation(format!(
+                    "validator {validator} ({} at slot {}) was not {what} within {bound_slots} slots (by slot {}): {}",
+                    offence.kind.as_str(),
+                    offence.slot,
+                    offence.slot.saturating_add(bound_slots),
+                    done.map_or("never".to_string(), |s| format!("at slot {s}")),
+                ));
+            }
+        }
+    }
+
+    /// Every offender and every slashed validator, by validator index.
+    pub fn rows(&self, offences: &BTreeMap<ValidatorIndex, Offence>) -> Vec<SlashingRow> {
+        let validators: BTreeSet<ValidatorIndex> = offences
+            .keys()
+            .chain(self.slashed_at.keys())
+            .copied()
+            .collect();
+        validators
+            .into_iter()
+            .map(|v| SlashingRow {
+                validator: v,
+                offence: offences
+                    .get(&v)
+                    .map_or(String::new(), |o| o.kind.as_str().to_string()),
+                offence_slot: offences.get(&v).map(|o| o.slot),
+                slashed_slot: self.slashed_at.get(&v).copied(),
+                found_slot: self.shard_found_at.get(&v).copied(),
+            })
+            .collect()
+    }
+}
+
+/// Writes `slashings.csv`: `validator,offence,offence_slot,slashed_slot,found_slot`, one
+/// line per [`SlashingRow`], empty cells for what did not happen.
+pub fn write_slashings_csv(
+    rows: &[SlashingRow],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "validator,offence,offence_slot,slashed_slot,found_slot"
+    )?;
+    let cell = |v: Option<Slot>| v.map_or(String::new(), |s| s.to_string());
+    for row in rows {
+        writeln!(
+            out,
+            "{},{},{},{},{}",
+            row.validator,
+            row.offence,
+            cell(row.offence_slot),
+            cell(row.slashed_slot),
+            cell(row.found_slot)
+        )?;
+    }
+    Ok(())
+}
