@@ -2,41 +2,17 @@
 //! real nodes never agree to the millisecond) is held and imported when the slot begins; one
 //! further ahead is ignored.
 
-use beacon::node::{
-    FakeTransactionVerifier, Genesis, IgnoreReason, Input, Node, NodeConfig, Output, Verdict,
-};
-use beacon::store::{SimDisk, Store};
-use consensus::bls::{interop_secret_key, Crypto};
-use consensus::{ChainConfig, Minimal};
+use beacon::node::{IgnoreReason, Input, Node, Output, Verdict};
+use consensus::bls::Crypto;
+use consensus::Minimal;
 use networking::Topic;
-use shard::GenesisAccounts;
-use std::sync::Arc;
 
-const SLOT_MS: u64 = 1_000;
+mod support;
+
+use support::SLOT_MS;
 
 fn node(validators: std::ops::Range<u64>) -> Node<Minimal> {
-    let chain = ChainConfig {
-        validator_count: 64,
-        slot_duration_ms: SLOT_MS,
-        ..ChainConfig::default()
-    };
-    let accounts = GenesisAccounts {
-        accounts_per_shard: 4,
-        balance: 1_000,
-    };
-    let config = NodeConfig {
-        genesis: Genesis::build(&chain, accounts).expect("genesis"),
-        chain,
-        validators: validators.map(|v| (v, interop_secret_key(v))).collect(),
-        crypto: Crypto::fake_for_simulation(),
-        transaction_verifier: Arc::new(FakeTransactionVerifier::fake_for_simulation()),
-        seed: 0,
-        max_receipts_per_block: 16,
-        history_epochs: Some(1),
-        conduct: beacon::node::Conduct::honest(),
-    };
-    let store = Store::open_sim(&SimDisk::new()).expect("store");
-    Node::open(config, store, 0).expect("node")
+    support::node(validators, Crypto::fake_for_simulation())
 }
 
 fn published_block(outputs: &[Output]) -> Option<beacon::node::Bytes> {

@@ -4,45 +4,20 @@
 //! refused by its own rule.
 
 use beacon::errors::{ProposerSlashingError, VoluntaryExitError};
-use beacon::node::{
-    FakeTransactionVerifier, Genesis, IgnoreReason, Input, Node, NodeConfig, Output, RejectReason,
-    Verdict,
-};
-use beacon::store::{SimDisk, Store};
+use beacon::node::{IgnoreReason, Input, Node, Output, RejectReason, Verdict};
 use consensus::bls::{compute_signing_root, interop_secret_key, Crypto};
 use consensus::preset::{DOMAIN_BEACON_PROPOSER, DOMAIN_VOLUNTARY_EXIT};
 use consensus::primitives::Root;
 use consensus::sszx::SigningRoot;
-use consensus::{BeaconBlockHeader, ChainConfig, Minimal, ProposerSlashing, VoluntaryExit};
+use consensus::{BeaconBlockHeader, Minimal, ProposerSlashing, VoluntaryExit};
 use networking::{GossipMessage, Topic};
-use shard::GenesisAccounts;
-use std::sync::Arc;
 
-const SLOT_MS: u64 = 1_000;
+mod support;
+
+use support::SLOT_MS;
 
 fn node() -> Node<Minimal> {
-    let chain = ChainConfig {
-        validator_count: 64,
-        slot_duration_ms: SLOT_MS,
-        ..ChainConfig::default()
-    };
-    let accounts = GenesisAccounts {
-        accounts_per_shard: 4,
-        balance: 1_000,
-    };
-    let config = NodeConfig {
-        genesis: Genesis::build(&chain, accounts).expect("genesis"),
-        chain,
-        validators: (0..64).map(|v| (v, interop_secret_key(v))).collect(),
-        crypto: Crypto::Real,
-        transaction_verifier: Arc::new(FakeTransactionVerifier::fake_for_simulation()),
-        seed: 0,
-        max_receipts_per_block: 16,
-        history_epochs: Some(1),
-        conduct: beacon::node::Conduct::honest(),
-    };
-    let store = Store::open_sim(&SimDisk::new()).expect("store");
-    Node::open(config, store, 0).expect("node")
+    support::node(0..64, Crypto::Real)
 }
 
 fn gossip(node: &mut Node<Minimal>, message: GossipMessage) -> Verdict {
