@@ -155,6 +155,12 @@ impl IncrementalTree {
         self.cached_root()
     }
 
+    /// The root without touching the tree, when no leaf changed since the last
+    /// [`IncrementalTree::root`] (`None` otherwise).
+    pub fn root_if_clean(&self) -> Option<Root> {
+        self.dirty.is_empty().then(|| self.cached_root())
+    }
+
     fn cached_root(&self) -> Root {
         let zeros = zero_hashes();
         let top_level = self.layers.len() - 1;

@@ -92,14 +92,16 @@ struct Scalars {
 pub struct ShardState {
     shard: Shard,
     active_shard_count: u64,
-    accounts: Vec<AccountEntry>,
+    /// Shared by copies of the state until one of them changes it (copy on write: a block
+    /// that touches no account copies nothing), as are `index` and `account_tree`.
+    accounts: Arc<Vec<AccountEntry>>,
     /// `keys[i]`: the decompressed ed25519 key of account `i` once a signature from it has been
     /// checked (a cache, outside the root; always as long as `accounts`). Shared by copies of
     /// the state (an account's key never changes; a copy that creates or drops accounts copies
     /// the list first).
     keys: Arc<Vec<OnceLock<Option<VerifyingKey>>>>,
-    index: AddressIndex,
-    account_tree: IncrementalTree,
+    index: Arc<AddressIndex>,
+    account_tree: Arc<IncrementalTree>,
     dirty_accounts: Vec<u32>,
     /// Per destination shard: the index the next receipt to it gets.
     outgoing_counts: Vec<u64>,
@@ -127,10 +129,10 @@ impl ShardState {
         Self {
             shard,
             active_shard_count,
-            accounts: Vec::new(),
+            accounts: Arc::new(Vec::new()),
             keys: Arc::new(Vec::new()),
-            index: AddressIndex::new(),
-            account_tree: IncrementalTree::new(ACCOUNTS_TREE_DEPTH),
+            index: Arc::new(AddressIndex::new()),
+            account_tree: Arc::new(IncrementalTree::new(ACCOUNTS_TREE_DEPTH)),
             dirty_accounts: Vec::new(),
             outgoing_counts: vec![0; active_shard_count as usize],
             incoming_counts: vec![0; active_shard_count as usize],
@@ -306,25 +308,31 @@ impl ShardState {
         }
         let writes = std::mem::take(&mut self.journal.writes);
         for (index, previous) in writes.iter().rev() {
-            if let Some(entry) = self.accounts.get_mut(*index as usize) {
+            if let Some(entry) = Arc::make_mut(&mut self.accounts).get_mut(*index as usize) {
                 entry.account = *previous;
                 self.dirty_accounts.push(*index);
             }
         }
         let accounts_len = self.journal.accounts_len;
-        for (offset, entry) in self.accounts.drain(accounts_len..).enumerate() {
-            let dropped = (accounts_len + offset) as u32;
-            if let Ok(slot) = self
-                .index
-                .find_entry(address_hash(&entry.address), |&i| i == dropped)
+        if self.accounts.len() > accounts_len {
+            let index = Arc::make_mut(&mut self.index);
+            for (offset, entry) in Arc::make_mut(&mut self.accounts)
+                .drain(accounts_len..)
+                .enumerate()
             {
-                slot.remove();
+                let dropped = (accounts_len + offset) as u32;
+                if let Ok(slot) = index.find_entry(address_hash(&entry.address), |&i| i == dropped)
+                {
+                    slot.remove();
+                }
             }
         }
         if self.keys.len() > accounts_len {
             Arc::make_mut(&mut self.keys).truncate(accounts_len);
         }
-        self.account_tree.truncate(accounts_len);
+        if self.account_tree.len() > accounts_len {
+            Arc::make_mut(&mut self.account_tree).truncate(accounts_len);
+        }
         self.dirty_accounts.retain(|i| (*i as usize) < accounts_len);
         self.outgoing_counts
             .clone_from(&self.journal.outgoing_counts);
@@ -337,7 +345,7 @@ impl ShardState {
     }
 
     fn write_account(&mut self, index: u32, account: Account) {
-        if let Some(entry) = self.accounts.get_mut(index as usize) {
+        if let Some(entry) = Arc::make_mut(&mut self.accounts).get_mut(index as usize) {
             if self.journal.active {
                 self.journal.writes.push((index, entry.account));
             }
@@ -349,21 +357,20 @@ impl ShardState {
     /// `create_account(address)`: a zero account at the next index.
     fn create_account(&mut self, address: Address) -> Result<u32, StateError> {
         let index = u32::try_from(self.accounts.len()).map_err(|_| StateError::TooManyAccounts)?;
-        if !self.account_tree.push([0u8; 32]) {
+        if !Arc::make_mut(&mut self.account_tree).push([0u8; 32]) {
             return Err(StateError::TooManyAccounts);
         }
-        self.accounts.push(AccountEntry {
+        Arc::make_mut(&mut self.accounts).push(AccountEntry {
             address,
             account: Account::default(),
         });
         Arc::make_mut(&mut self.keys).push(OnceLock::new());
         let accounts = &self.accounts;
-        self.index
-            .insert_unique(address_hash(&address), index, |&i| {
-                accounts
-                    .get(i as usize)
-                    .map_or(0, |entry| address_hash(&entry.address))
-            });
+        Arc::make_mut(&mut self.index).insert_unique(address_hash(&address), index, |&i| {
+            accounts
+                .get(i as usize)
+                .map_or(0, |entry| address_hash(&entry.address))
+        });
         self.dirty_accounts.push(index);
         Ok(index)
     }
@@ -554,10 +561,10 @@ impl ShardState {
         let mut dirty = std::mem::take(&mut self.dirty_accounts);
         dirty.sort_unstable();
         dirty.dedup();
+        let tree = Arc::make_mut(&mut self.account_tree);
         for &index in &dirty {
             if let Some(entry) = self.accounts.get(index as usize) {
-                self.account_tree
-                    .set(index as usize, account_leaf(&entry.address, &entry.account));
+                tree.set(index as usize, account_leaf(&entry.address, &entry.account));
             }
         }
         dirty.clear();
@@ -567,7 +574,11 @@ impl ShardState {
     /// `hash_tree_root(List[AccountLeaf, 2^32])` of the accounts, incrementally.
     pub fn accounts_root(&mut self) -> Root {
         self.flush_accounts();
-        mix_in_length(&self.account_tree.root(), self.accounts.len() as u64)
+        let root = match self.account_tree.root_if_clean() {
+            Some(root) => root,
+            None => Arc::make_mut(&mut self.account_tree).root(),
+        };
+        mix_in_length(&root, self.accounts.len() as u64)
     }
 
     fn root_from(&self, accounts_root: Root) -> Root {
@@ -613,6 +624,33 @@ mod tests {
         let mut a = [i; 32];
         a[..8].copy_from_slice(&0u64.to_le_bytes());
         Address::new(a)
+    }
+
+    /// Copies share their accounts until one changes (copy on write): the change, a new
+    /// account and a rollback in the copy leave the original untouched.
+    #[test]
+    fn copies_are_independent_after_a_write() {
+        let mut original = ShardState::new(0, 4);
+        for i in 1..=5 {
+            original.insert_genesis_account(address(i), 100).unwrap();
+        }
+        let root = original.state_root();
+        let mut copy = original.clone();
+        assert_eq!(copy.state_root(), root);
+        copy.credit(&address(2), 5).unwrap();
+        copy.credit(&address(9), 7).unwrap();
+        assert_ne!(copy.state_root(), root);
+        assert_eq!(copy.recompute_root(), copy.state_root());
+        assert_eq!(original.state_root(), root);
+        assert_eq!(original.recompute_root(), root);
+        assert_eq!(original.account_or_default(&address(2)).balance, 100);
+        assert!(original.account(&address(9)).is_none());
+        let mut second = original.clone();
+        second.begin();
+        second.credit(&address(10), 1).unwrap();
+        second.rollback();
+        assert_eq!(second.state_root(), root);
+        assert_eq!(copy.account_or_default(&address(9)).balance, 7);
     }
 
     #[test]

@@ -25,7 +25,6 @@
 //! **Must never** report an offence whose two messages it did not both check: only checked
 //! messages enter, and blocks are recorded after their state transition accepted them.
 
-use crate::attesting::is_slashable_attestation_data;
 use consensus::primitives::{Epoch, Root, Shard, Slot, ValidatorIndex};
 use consensus::sszx::hash_tree_root;
 use consensus::{AttesterSlashing, BeaconBlockHeader, IndexedAttestation, ProposerSlashing};
@@ -38,6 +37,7 @@ pub const SLASHER_WINDOW_EPOCHS: u64 = 16;
 /// One recorded vote of one validator.
 #[derive(Clone, Debug)]
 struct Vote {
+    source: Epoch,
     target: Epoch,
     data_root: Root,
     attestation: Arc<IndexedAttestation>,
@@ -46,7 +46,8 @@ struct Vote {
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub struct Slasher {
-    votes: BTreeMap<ValidatorIndex, Vec<Vote>>,
+    /// By validator index (indices of checked attestations are below the registry's length).
+    votes: Vec<Vec<Vote>>,
     /// Imported beacon blocks by slot.
     blocks_at: BTreeMap<Slot, Vec<Root>>,
     /// Imported shard blocks by `(shard, slot)`: `(proposer, root)`.
@@ -60,16 +61,17 @@ pub struct Slasher {
 }
 
 /// Whether `a` and `b` are a slashable pair, and in which order the rule wants them
-/// (`attestation_1` surrounds `attestation_2`; for a double vote either order).
+/// (`attestation_1` surrounds `attestation_2`; for a double vote either order): the rule of
+/// `is_slashable_attestation_data` on the recorded epochs and data roots (different data is
+/// a different root).
 fn slashable_order(a: &Vote, b: &Vote) -> Option<bool> {
-    let a_data = &a.attestation.data;
-    let b_data = &b.attestation.data;
     if a.data_root == b.data_root {
         return None;
     }
-    if is_slashable_attestation_data(a_data, b_data) {
+    let surrounds = |x: &Vote, y: &Vote| x.source < y.source && y.target < x.target;
+    if a.target == b.target || surrounds(a, b) {
         Some(true)
-    } else if is_slashable_attestation_data(b_data, a_data) {
+    } else if surrounds(b, a) {
         Some(false)
     } else {
         None
@@ -92,21 +94,31 @@ impl Slasher {
     /// Records a checked attestation; returns the slashings it completes (one per earlier
     /// attestation it conflicts with, for validators not reported before).
     pub fn on_attestation(&mut self, attestation: &IndexedAttestation) -> Vec<AttesterSlashing> {
-        let new = Vote {
-            target: attestation.data.target.epoch,
-            data_root: hash_tree_root(&attestation.data),
-            attestation: Arc::new(attestation.clone()),
-        };
+        let data_root = hash_tree_root(&attestation.data);
+        // The shared copy is made only if some validator records the vote.
+        let mut new: Option<Vote> = None;
         // The earlier attestations it conflicts with, by their data root, with the order.
         let mut conflicts: BTreeMap<Root, (Arc<IndexedAttestation>, bool)> = BTreeMap::new();
         for validator in attesters(attestation) {
-            let votes = self.votes.entry(validator).or_default();
-            if votes.iter().any(|v| v.data_root == new.data_root) {
+            let Ok(position) = usize::try_from(validator) else {
+                continue;
+            };
+            if position >= self.votes.len() {
+                self.votes.resize_with(position + 1, Vec::new);
+            }
+            let votes = &mut self.votes[position];
+            if votes.iter().any(|v| v.data_root == data_root) {
                 continue;
             }
+            let new = new.get_or_insert_with(|| Vote {
+                source: attestation.data.source.epoch,
+                target: attestation.data.target.epoch,
+                data_root,
+                attestation: Arc::new(attestation.clone()),
+            });
             if !self.reported_attesters.contains(&validator) {
                 for old in votes.iter() {
-                    if let Some(new_first) = slashable_order(&new, old) {
+                    if let Some(new_first) = slashable_order(new, old) {
                         conflicts
                             .entry(old.data_root)
                             .or_insert((old.attestation.clone(), new_first));
@@ -195,10 +207,9 @@ impl Slasher {
     /// `current_epoch`.
     pub fn prune(&mut self, current_epoch: Epoch, slots_per_epoch: u64) {
         let oldest = current_epoch.saturating_sub(SLASHER_WINDOW_EPOCHS);
-        self.votes.retain(|_, votes| {
+        for votes in self.votes.iter_mut() {
             votes.retain(|v| v.target >= oldest);
-            !votes.is_empty()
-        });
+        }
         let oldest_slot = oldest.saturating_mul(slots_per_epoch);
         self.blocks_at.retain(|slot, _| *slot >= oldest_slot);
         self.shard_blocks_at
@@ -207,13 +218,14 @@ impl Slasher {
 
     /// Votes held (for tests and memory bounds).
     pub fn votes_held(&self) -> usize {
-        self.votes.values().map(Vec::len).sum()
+        self.votes.iter().map(Vec::len).sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attesting::is_slashable_attestation_data;
     use consensus::{AttestationData, Checkpoint};
 
     fn vote(validators: &[u64], source: Epoch, target: Epoch, head: u8) -> IndexedAttestation {
