@@ -198,8 +198,18 @@ impl<P: Preset> Node<P> {
                 Response::ShardBlocks(blocks),
             ) => {
                 let received = blocks.blocks.len();
+                // Beacon blocks the shard blocks point at and this node lacks (blocks of a fork
+                // it never saw): asked for, so the held shard blocks can follow.
+                let mut missing_beacon = std::collections::BTreeSet::new();
                 for block in blocks.blocks.iter() {
-                    let _ = self.import_shard_block(Arc::new(block.clone()));
+                    let beacon_root = block.beacon_block_root;
+                    let imported = self.import_shard_block(Arc::new(block.clone()));
+                    if imported == Err(super::verdict::Refusal::Missing(beacon_root)) {
+                        missing_beacon.insert(beacon_root);
+                    }
+                }
+                if !missing_beacon.is_empty() {
+                    self.request_blocks_by_root(from, missing_beacon.into_iter().collect());
                 }
                 let next = start.saturating_add(count);
                 if received > 0 && next < self.current_slot() {
