@@ -878,13 +878,9 @@ impl<P: Preset> Simulation<P> {
                 self.checks.on_finalized(node, checkpoint);
             }
         }
-        if let Event::SlashingFound {
-            kind: beacon::node::Offence::ShardProposerEquivocation,
-            validators,
-        } = &event
-        {
+        if let Event::SlashingFound { validators, .. } = &event {
             if !self.adversaries.is_adversary(node) {
-                self.slashing.shard_equivocation_found(validators, slot);
+                self.slashing.found(validators, slot);
             }
         }
         self.observer.on_event(node, slot, self.now_ms, &event);

@@ -5,10 +5,13 @@
 //! that record with the adversaries' offences (`crate::adversary`):
 //!
 //! - every validator that signed both sides of a slashable pair (proposer equivocation,
-//!   double or surround vote) is slashed within `slashing_bound_epochs` of its first offence;
+//!   double or surround vote) is slashed within `slashing_bound_epochs` of the slot an honest
+//!   node's slasher first held both messages (`Event::SlashingFound`); an offence no honest
+//!   node ever held both sides of (the twin lost to a partition) is reported, not judged;
 //! - no validator is slashed that committed no offence;
-//! - every shard proposer that signed two shard blocks of one slot is found by some honest
-//!   node's slasher within the bound (v0.8.4 has no operation to slash it; design D8).
+//! - shard proposers that signed two shard blocks of one slot are reported with the slot an
+//!   honest slasher found them, not judged: nothing makes the second block reach a node that
+//!   holds the first, and v0.8.4 has no operation to slash it (design D8).
 //!
 //! An offence less than the bound before the run's end is not judged.
 
@@ -29,7 +32,7 @@ pub struct SlashingRow {
     pub offence_slot: Option<Slot>,
     /// First slot at whose end the observer's head state had it slashed.
     pub slashed_slot: Option<Slot>,
-    /// First slot an honest node's slasher reported it (shard proposer equivocation only).
+    /// First slot an honest node's slasher reported it (it then held both messages).
     pub found_slot: Option<Slot>,
 }
 
@@ -37,8 +40,8 @@ pub struct SlashingRow {
 #[derive(Debug, Default)]
 pub struct SlashingLog {
     slashed_at: BTreeMap<ValidatorIndex, Slot>,
-    /// Shard proposers an honest node's slasher reported, with the slot.
-    shard_found_at: BTreeMap<ValidatorIndex, Slot>,
+    /// Offenders an honest node's slasher reported (it held both messages), with the slot.
+    found_at: BTreeMap<ValidatorIndex, Slot>,
     judged: BTreeSet<ValidatorIndex>,
 }
 
@@ -54,10 +57,10 @@ impl SlashingLog {
         }
     }
 
-    /// An honest node's slasher reported a shard proposer equivocation.
-    pub fn shard_equivocation_found(&mut self, validators: &[ValidatorIndex], slot: Slot) {
+    /// An honest node's slasher reported an offence by `validators`.
+    pub fn found(&mut self, validators: &[ValidatorIndex], slot: Slot) {
         for &v in validators {
-            self.shard_found_at.entry(v).or_insert(slot);
+            self.found_at.entry(v).or_insert(slot);
         }
     }
 
@@ -66,8 +69,8 @@ impl SlashingLog {
         self.slashed_at.len()
     }
 
-    pub fn shard_equivocators_found(&self) -> usize {
-        self.shard_found_at.len()
+    pub fn offenders_found(&self) -> usize {
+        self.found_at.len()
     }
 
     /// The largest delay, in slots, from an offence to its slashing.
@@ -76,7 +79,7 @@ impl SlashingLog {
             .iter()
             .filter_map(|(v, o)| {
                 let done = if o.kind == AdversaryKind::EquivocateShard {
-                    self.shard_found_at.get(v)
+                    self.found_at.get(v)
                 } else {
                     self.slashed_at.get(v)
                 };
@@ -101,27 +104,28 @@ impl SlashingLog {
             }
         }
         for (validator, offence) in offences {
-            if self.judged.contains(validator) || offence.slot.saturating_add(bound_slots) > slot {
+            // Shard equivocation is reported, not judged: no rule makes the second block reach
+            // a node that holds the first (the slot's next block builds on one of them), and
+            // v0.8.4 could not slash it anyway.
+            if self.judged.contains(validator) || !offence.kind.equivocates() {
+                continue;
+            }
+            // Judged from the slot an honest node held both messages (a twin lost to a
+            // partition or to loss never reached anyone: nothing to slash it with).
+            let Some(&found) = self.found_at.get(validator) else {
+                continue;
+            };
+            let deadline = found.max(offence.slot).saturating_add(bound_slots);
+            if deadline > slot {
                 continue;
             }
             self.judged.insert(*validator);
-            let (done, what) = if offence.kind == AdversaryKind::EquivocateShard {
-                (
-                    self.shard_found_at.get(validator),
-                    "found by an honest slasher",
-                )
-            } else if offence.kind.equivocates() {
-                (self.slashed_at.get(validator), "slashed")
-            } else {
-                continue;
-            };
-            let in_time = done.is_some_and(|s| *s <= offence.slot.saturating_add(bound_slots));
-            if !in_time {
+            let done = self.slashed_at.get(validator);
+            if !done.is_some_and(|s| *s <= deadline) {
                 checks.violation(format!(
-                    "validator {validator} ({} at slot {}) was not {what} within {bound_slots} slots (by slot {}): {}",
+                    "validator {validator} ({} at slot {}, found by an honest slasher at slot {found}) was not slashed within {bound_slots} slots (by slot {deadline}): {}",
                     offence.kind.as_str(),
                     offence.slot,
-                    offence.slot.saturating_add(bound_slots),
                     done.map_or("never".to_string(), |s| format!("at slot {s}")),
                 ));
             }
@@ -144,7 +148,7 @@ impl SlashingLog {
                     .map_or(String::new(), |o| o.kind.as_str().to_string()),
                 offence_slot: offences.get(&v).map(|o| o.slot),
                 slashed_slot: self.slashed_at.get(&v).copied(),
-                found_slot: self.shard_found_at.get(&v).copied(),
+                found_slot: self.found_at.get(&v).copied(),
             })
             .collect()
     }

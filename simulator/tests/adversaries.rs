@@ -79,8 +79,8 @@ fn equivocating_beacon_proposers_are_slashed() {
 
 #[test]
 fn surround_voters_are_slashed_and_a_tight_bound_fails_the_check() {
-    // 16 of 256 validators surround their previous vote in epochs 2, 4, ... (no surround is
-    // possible before the justified source reaches epoch 2, so the first is in epoch 4).
+    // 16 of 256 validators surround their previous vote in epochs 2, 4, ... (nothing to
+    // surround while the previous vote's source is epoch 0, so the first is in epoch 4).
     let mut s = fast(4, 256, 9);
     s.validators_per_node = Some(vec![80, 80, 80, 16]);
     let spec = adversary(AdversaryKind::SurroundVote, &[3]);

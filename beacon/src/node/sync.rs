@@ -92,7 +92,13 @@ impl<P: Preset> Node<P> {
                 let mut blocks = Vec::new();
                 let mut size = 0usize;
                 if let Some(chain) = self.shards.get(range.shard as usize) {
-                    for block in chain.canonical_blocks(range.start_slot, range.count) {
+                    let older = self.shard_blocks_from_store(
+                        range.shard,
+                        range.start_slot,
+                        range.start_slot.saturating_add(range.count),
+                    );
+                    let newer = chain.canonical_blocks(range.start_slot, range.count);
+                    for block in older.into_iter().map(Arc::new).chain(newer) {
                         size = size.saturating_add(block.encoded_len());
                         if size > MAX_SHARD_RESPONSE_BYTES && !blocks.is_empty() {
                             break;
@@ -106,6 +112,50 @@ impl<P: Preset> Node<P> {
             }
         };
         self.respond(from, id, protocol, response);
+    }
+
+    /// `shard`'s blocks of `start .. end` below the oldest block its chain holds in memory, from
+    /// the store (walking back from that block's parent: the chain finality let go). A node
+    /// that restarted from an older anchor than its peers keep in memory catches up from here.
+    fn shard_blocks_from_store(
+        &self,
+        shard: u64,
+        start: Slot,
+        end: Slot,
+    ) -> Vec<shard::ShardBlock> {
+        let Some(chain) = self.shards.get(shard as usize) else {
+            return Vec::new();
+        };
+        let Some(oldest) = chain.entry(&chain.root()) else {
+            return Vec::new();
+        };
+        if start >= oldest.slot {
+            return Vec::new();
+        }
+        let Ok(stored) = self.store.shard_blocks_by_root(shard) else {
+            return Vec::new();
+        };
+        // The oldest entry's own block is served from memory when held, else from here.
+        let mut at = if oldest.block.is_some() {
+            oldest.parent
+        } else {
+            oldest.root
+        };
+        let mut out = Vec::new();
+        for _ in 0..MAX_STORE_WALK {
+            let Some(block) = stored.get(&at) else {
+                break;
+            };
+            if block.slot < start {
+                break;
+            }
+            at = block.parent_root;
+            if block.slot < end {
+                out.push(block.clone());
+            }
+        }
+        out.reverse();
+        out
     }
 
     /// Canonical blocks of `start .. end` older than what the node holds in memory, from the
@@ -204,7 +254,7 @@ impl<P: Preset> Node<P> {
                 for block in blocks.blocks.iter() {
                     let beacon_root = block.beacon_block_root;
                     let imported = self.import_shard_block(Arc::new(block.clone()));
-                    if imported == Err(super::verdict::Refusal::Missing(beacon_root)) {
+                    if imported == Err(Refusal::Missing(beacon_root)) {
                         missing_beacon.insert(beacon_root);
                     }
                 }

@@ -253,6 +253,26 @@ impl Store {
 
     /// Every stored block of `shard`, by slot, then root.
     pub fn shard_blocks(&self, shard: u64) -> Result<Vec<ShardBlock>, StoreError> {
+        Ok(self.shard_block_entries(shard)?.into_values().collect())
+    }
+
+    /// Every stored block of `shard` by its root (the root its key was written under).
+    pub fn shard_blocks_by_root(
+        &self,
+        shard: u64,
+    ) -> Result<std::collections::BTreeMap<Root, ShardBlock>, StoreError> {
+        Ok(self
+            .shard_block_entries(shard)?
+            .into_iter()
+            .filter_map(|(key, block)| Some((Root::from_slice(key.get(16..)?)?, block)))
+            .collect())
+    }
+
+    /// Every stored block of `shard` under its key, the pending ones included.
+    fn shard_block_entries(
+        &self,
+        shard: u64,
+    ) -> Result<std::collections::BTreeMap<Vec<u8>, ShardBlock>, StoreError> {
         let txn = self.db.begin_read().during("begin a read")?;
         let blocks = txn.open_table(SHARD_BLOCKS).during("open shard_blocks")?;
         let first = shard_block_key(shard, 0, &Root::zero());
@@ -274,7 +294,7 @@ impl Store {
                 found.insert(key.clone(), decode_shard_block(key, bytes)?);
             }
         }
-        Ok(found.into_values().collect())
+        Ok(found)
     }
 
     /// Stores `value` under `key` in the meta table (non-durable until [`flush`](Self::flush)).

@@ -10,8 +10,9 @@
 //! - `double_vote`: each attestation it publishes is followed by a twin with the same target
 //!   and the head vote moved to the voted block's parent;
 //! - `surround_vote`: in every second epoch of its window (the 2nd, 4th, ...), its
-//!   attestations carry a source two epochs older than the justified one, surrounding the
-//!   previous epoch's honest vote;
+//!   attestations carry a source one epoch older than the previous epoch's vote had (so the
+//!   new vote surrounds it); when that vote's source was epoch 0 there is nothing to surround
+//!   and it votes honestly;
 //! - `withhold`: everything it publishes and every answer it sends is held back and released
 //!   `release_slots` later, or never;
 //! - `offline`: its nodes are paused through the window.
@@ -67,6 +68,9 @@ pub struct Adversaries {
     slot_ms: u64,
     /// First offence per validator.
     pub offences: BTreeMap<ValidatorIndex, Offence>,
+    /// Per node: the source epoch of the attestations it published, by target epoch (what a
+    /// surround vote must surround).
+    sources: BTreeMap<(usize, u64), u64>,
 }
 
 impl Adversaries {
@@ -87,6 +91,7 @@ impl Adversaries {
             crypto,
             slot_ms: chain.slot_duration_ms.max(1),
             offences: BTreeMap::new(),
+            sources: BTreeMap::new(),
         }
     }
 
@@ -169,8 +174,13 @@ impl Adversaries {
                     routed.push((output, route));
                 }
                 (Output::Publish { topic, bytes }, kind) => {
-                    let extra =
-                        self.misbehave::<P>(node, kind, spec.from_epoch, slot, *topic, bytes);
+                    let extra = self.misbehave::<P>(
+                        node,
+                        (index, kind, spec.from_epoch),
+                        slot,
+                        *topic,
+                        bytes,
+                    );
                     match extra {
                         Misbehaviour::None => routed.push((output, Route::All)),
                         Misbehaviour::Split(twin) => {
@@ -199,8 +209,7 @@ impl Adversaries {
     fn misbehave<P: Preset>(
         &mut self,
         node: &Node<P>,
-        kind: AdversaryKind,
-        from_epoch: u64,
+        (index, kind, from_epoch): (usize, AdversaryKind, u64),
         slot: Slot,
         topic: Topic,
         bytes: &Bytes,
@@ -240,12 +249,23 @@ impl Adversaries {
             }
             (AdversaryKind::SurroundVote, GossipMessage::Attestation(attestation)) => {
                 let epoch = attestation.data.target.epoch;
+                let previous = epoch
+                    .checked_sub(1)
+                    .and_then(|e| self.sources.get(&(index, e)).copied());
                 if epoch.saturating_sub(from_epoch) % 2 == 0 {
+                    self.sources
+                        .insert((index, epoch), attestation.data.source.epoch);
                     return Misbehaviour::None;
                 }
-                let Some(data) = twins::surround_vote_data(&attestation.data) else {
+                // Only a vote that surrounds the previous epoch's is an offence.
+                let Some(data) =
+                    previous.and_then(|s| twins::surround_vote_data(&attestation.data, s))
+                else {
+                    self.sources
+                        .insert((index, epoch), attestation.data.source.epoch);
                     return Misbehaviour::None;
                 };
+                self.sources.insert((index, epoch), data.source.epoch);
                 self.resign(node, &attestation, data, kind, slot)
                     .map_or(Misbehaviour::None, Misbehaviour::Instead)
             }

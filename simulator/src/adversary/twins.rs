@@ -93,11 +93,12 @@ pub fn double_vote_data<P: Preset>(
     Some(twin)
 }
 
-/// The data of a surrounding vote: the source two epochs older than `data`'s, the same
-/// target (it surrounds the previous epoch's honest vote).
-pub fn surround_vote_data(data: &AttestationData) -> Option<AttestationData> {
+/// The data of a vote that surrounds the previous epoch's, whose source was
+/// `previous_source`: the source one epoch older than that, `data`'s target (one epoch later
+/// than the previous vote's). `None` when the previous source was epoch 0.
+pub fn surround_vote_data(data: &AttestationData, previous_source: u64) -> Option<AttestationData> {
     let mut twin = data.clone();
-    twin.source.epoch = data.source.epoch.checked_sub(2)?;
+    twin.source.epoch = previous_source.checked_sub(1)?;
     twin.source.root = Root::zero();
     Some(twin)
 }
