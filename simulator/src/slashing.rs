@@ -121,7 +121,7 @@ impl SlashingLog {
             }
             self.judged.insert(*validator);
             let done = self.slashed_at.get(validator);
-            if !done.is_some_and(|s| *s <= deadline) {
+            if done.is_none_or(|s| *s > deadline) {
                 checks.violation(format!(
                     "validator {validator} ({} at slot {}, found by an honest slasher at slot {found}) was not slashed within {bound_slots} slots (by slot {deadline}): {}",
                     offence.kind.as_str(),
