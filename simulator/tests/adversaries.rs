@@ -200,3 +200,20 @@ fn adversary_entries_are_validated() {
     let err = parse("[[adversaries]]\nkind = \"bribe\"\nnodes = [1]\n").unwrap_err();
     assert!(err.contains("bribe"), "{err}");
 }
+
+#[test]
+fn the_adversary_override_sets_and_reads_back() {
+    let mut s = Scenario::default();
+    s.set("adversary", "double_vote:2+3").unwrap();
+    assert_eq!(s.adversaries.len(), 1);
+    assert_eq!(s.adversaries[0].kind, AdversaryKind::DoubleVote);
+    assert_eq!(s.adversaries[0].nodes, vec![2, 3]);
+    assert_eq!(s.get("adversary").unwrap(), "double_vote:2+3");
+    s.validate().unwrap();
+    s.set("adversary", "withhold").unwrap();
+    assert_eq!(s.adversaries[0].nodes, vec![s.nodes - 1]);
+    s.set("adversary", "none").unwrap();
+    assert!(s.adversaries.is_empty());
+    let err = s.set("adversary", "bribe:1").unwrap_err().to_string();
+    assert!(err.contains("double_vote"), "{err}");
+}
