@@ -43,6 +43,8 @@ pub enum SimError {
     BeaconGenesis(#[from] beacon::errors::GenesisError),
     #[error("shard genesis: {0}")]
     ShardGenesis(#[from] shard::genesis::GenesisError),
+    #[error("cannot build a pool of the scenario's `threads`: {0}")]
+    ThreadPool(String),
     #[error("node {node}: {source}")]
     Node {
         node: usize,
@@ -286,6 +288,8 @@ pub struct Simulation<P: Preset> {
     output_tap: Option<OutputTap>,
     pub(crate) adversaries: Adversaries,
     pub(crate) slashing: SlashingLog,
+    /// The pool the nodes run on in parallel (`threads` of the scenario), if given.
+    pool: Option<rayon::ThreadPool>,
 }
 
 /// Reads every output of every node (`node index`, output) as the simulator dispatches it,
@@ -469,6 +473,15 @@ impl<P: Preset> Simulation<P> {
             output_tap: None,
             adversaries,
             slashing: SlashingLog::default(),
+            pool: match scenario.threads {
+                Some(threads) => Some(
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads)
+                        .build()
+                        .map_err(|e| SimError::ThreadPool(e.to_string()))?,
+                ),
+                None => None,
+            },
         })
     }
 
@@ -586,28 +599,35 @@ impl<P: Preset> Simulation<P> {
             slots_per_epoch: P::SLOTS_PER_EPOCH,
         });
         let relay = self.mesh.is_some();
-        let mut effects: Vec<Effect> = self
-            .nodes
-            .par_iter_mut()
-            .zip(per_node)
-            .enumerate()
-            .flat_map_iter(|(index, (sim, events))| {
-                // Once one event waits for a core, the node's later events of the window wait
-                // behind it, so the node still handles its events in order.
-                let mut held_until: Option<u64> = None;
-                events
-                    .into_iter()
-                    .map(|event| {
-                        if let Some(at) = held_until {
-                            return Effect::held(index, event, at);
-                        }
-                        let effect = run_local(index, sim, event, cpu.as_ref(), relay);
-                        held_until = effect.deferred.as_ref().map(|(at, _)| *at);
-                        effect
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let nodes = &mut self.nodes;
+        let window_work = move || -> Vec<Effect> {
+            nodes
+                .par_iter_mut()
+                .zip(per_node)
+                .enumerate()
+                .flat_map_iter(|(index, (sim, events))| {
+                    // Once one event waits for a core, the node's later events of the window wait
+                    // behind it, so the node still handles its events in order.
+                    let mut held_until: Option<u64> = None;
+                    events
+                        .into_iter()
+                        .map(|event| {
+                            if let Some(at) = held_until {
+                                return Effect::held(index, event, at);
+                            }
+                            let effect = run_local(index, sim, event, cpu.as_ref(), relay);
+                            held_until = effect.deferred.as_ref().map(|(at, _)| *at);
+                            effect
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        // The scenario's `threads`, when given; else rayon's global pool.
+        let mut effects = match self.pool.as_ref() {
+            Some(pool) => pool.install(window_work),
+            None => window_work(),
+        };
         effects.sort_by_key(|e| (e.time_ms, e.seq));
         for effect in effects {
             self.now_ms = effect.time_ms;

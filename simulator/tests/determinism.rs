@@ -77,3 +77,15 @@ fn same_seed_same_trace_with_loss_crash_and_partition() {
         "loss and partition dropped nothing"
     );
 }
+
+/// `threads` sizes the pool the nodes run on; the run does not depend on it.
+#[test]
+fn the_thread_count_does_not_change_the_run() {
+    let mut one = busy(7);
+    one.threads = Some(1);
+    let mut three = busy(7);
+    three.threads = Some(3);
+    let a = run("busy seed 7, one thread", &one);
+    let b = run("busy seed 7, three threads", &three);
+    assert_same_run("threads", &a, &b);
+}
