@@ -62,6 +62,9 @@ impl Checks {
     /// `invalid_crosslink` adversary votes for: honest committees never gave it 2/3.
     pub fn check_crosslinks<P: Preset>(&mut self, state: &consensus::BeaconState<P>) {
         for crosslink in state.current_crosslinks.iter() {
+            if crosslink.data_root == consensus::primitives::Root::zero() {
+                continue;
+            }
             let forged = beacon::node::invalid_data_root(
                 crosslink.shard,
                 crosslink.start_epoch,

@@ -69,10 +69,6 @@ impl SlashingLog {
         self.slashed_at.len()
     }
 
-    pub fn offenders_found(&self) -> usize {
-        self.found_at.len()
-    }
-
     /// The largest delay, in slots, from an offence to its slashing.
     pub fn max_delay_slots(&self, offences: &BTreeMap<ValidatorIndex, Offence>) -> Option<u64> {
         offences

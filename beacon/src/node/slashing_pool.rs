@@ -39,11 +39,20 @@ pub fn offenders(slashing: &AttesterSlashing) -> Vec<ValidatorIndex> {
         .collect()
 }
 
-fn unslashed(validators: &[Validator], index: ValidatorIndex) -> bool {
+/// Whether validator `index` of `validators` exists and is not slashed.
+pub fn unslashed(validators: &[Validator], index: ValidatorIndex) -> bool {
     usize::try_from(index)
         .ok()
         .and_then(|i| validators.get(i))
         .is_some_and(|v| !v.slashed)
+}
+
+/// Whether validator `index` of `validators` exists and has an exit epoch already.
+pub fn exiting(validators: &[Validator], index: ValidatorIndex) -> bool {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| validators.get(i))
+        .is_some_and(|v| v.exit_epoch != consensus::preset::FAR_FUTURE_EPOCH)
 }
 
 impl SlashingPool {
@@ -126,13 +135,5 @@ impl SlashingPool {
                 .and_then(|i| validators.get(i))
                 .is_some_and(|v| v.exit_epoch == consensus::preset::FAR_FUTURE_EPOCH)
         });
-    }
-
-    pub fn len(&self) -> usize {
-        self.proposer.len() + self.attester.len() + self.exits.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }

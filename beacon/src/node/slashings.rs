@@ -12,19 +12,20 @@
 //!   first) and exits up to the preset's limits, each re-checked on the state being built.
 
 use super::io::Event;
-use super::slashing_pool::offenders;
-use super::verdict::{IgnoreReason, Verdict};
+use super::slashing_pool::{exiting, offenders, unslashed, SlashingPool};
+use super::verdict::{IgnoreReason, RejectReason, Verdict};
 use super::Node;
 use crate::block::{
     process_attester_slashing, process_attester_slashing_with, process_proposer_slashing,
     process_proposer_slashing_with, process_voluntary_exit, process_voluntary_exit_with,
     BlockContext,
 };
+use consensus::bls::Crypto;
 use consensus::primitives::{Root, ValidatorIndex};
 use consensus::sszx::hash_tree_root;
 use consensus::{
-    AttesterSlashing, BeaconBlock, BeaconBlockHeader, BeaconState, IndexedAttestation, Preset,
-    ProposerSlashing, VoluntaryExit,
+    AttesterSlashing, BeaconBlock, BeaconBlockHeader, BeaconState, ChainConfig, IndexedAttestation,
+    Preset, ProposerSlashing, Validator, VoluntaryExit,
 };
 use networking::GossipMessage;
 
@@ -53,13 +54,6 @@ impl Offence {
     }
 }
 
-fn slashed_in<P: Preset>(state: &BeaconState<P>, index: ValidatorIndex) -> bool {
-    usize::try_from(index)
-        .ok()
-        .and_then(|i| state.validators.get(i))
-        .is_none_or(|v| v.slashed)
-}
-
 /// The signed header a block implies (its signing root is the block's).
 pub fn block_header(block: &BeaconBlock) -> BeaconBlockHeader {
     BeaconBlockHeader {
@@ -72,69 +66,64 @@ pub fn block_header(block: &BeaconBlock) -> BeaconBlockHeader {
 }
 
 impl<P: Preset> Node<P> {
-    fn known_operation(kind: &'static str) -> Verdict {
-        Verdict::Ignore(IgnoreReason::OperationKnown { kind })
-    }
-
-    /// A copy of the head state to run an operation's rule on.
-    fn head_state_copy(&self) -> Option<BeaconState<P>> {
-        self.head_state().cloned()
+    /// A slashing or exit from gossip: ignored when `known` (already pooled, or adding
+    /// nothing to the head state); otherwise its `rule` on a copy of the head state decides,
+    /// and an accepted operation goes into the pool with `keep`.
+    fn gossip_operation(
+        &mut self,
+        kind: &'static str,
+        known: impl FnOnce(&SlashingPool, &[Validator]) -> bool,
+        rule: impl FnOnce(&mut BeaconState<P>, &ChainConfig, Crypto) -> Result<(), RejectReason>,
+        keep: impl FnOnce(&mut SlashingPool),
+    ) -> Verdict {
+        let known_verdict = Verdict::Ignore(IgnoreReason::OperationKnown { kind });
+        let Some(head) = self.head_state() else {
+            return known_verdict;
+        };
+        if known(&self.slashing_pool, &head.validators) {
+            return known_verdict;
+        }
+        let mut state = head.clone();
+        match rule(&mut state, &self.chain, self.config.crypto) {
+            Ok(()) => {
+                keep(&mut self.slashing_pool);
+                Verdict::Accept
+            }
+            Err(reason) => Verdict::Reject(reason),
+        }
     }
 
     pub(super) fn gossip_proposer_slashing(&mut self, slashing: ProposerSlashing) -> Verdict {
         let index = slashing.proposer_index;
-        let Some(mut state) = self.head_state_copy() else {
-            return Self::known_operation("proposer slashing");
-        };
-        if self.slashing_pool.has_proposer_slashing(index) || slashed_in(&state, index) {
-            return Self::known_operation("proposer slashing");
-        }
-        match process_proposer_slashing(&mut state, &slashing, &self.chain, self.config.crypto) {
-            Ok(()) => {
-                self.slashing_pool.insert_proposer_slashing(slashing);
-                Verdict::Accept
-            }
-            Err(error) => Verdict::Reject(error.into()),
-        }
+        self.gossip_operation(
+            "proposer slashing",
+            |pool, validators| pool.has_proposer_slashing(index) || !unslashed(validators, index),
+            |state, chain, crypto| Ok(process_proposer_slashing(state, &slashing, chain, crypto)?),
+            |pool| pool.insert_proposer_slashing(slashing.clone()),
+        )
     }
 
     pub(super) fn gossip_attester_slashing(&mut self, slashing: AttesterSlashing) -> Verdict {
-        let Some(mut state) = self.head_state_copy() else {
-            return Self::known_operation("attester slashing");
-        };
         let offenders = offenders(&slashing);
-        if offenders.iter().all(|v| slashed_in(&state, *v))
-            || self.slashing_pool.covers_attesters(&offenders)
-        {
-            return Self::known_operation("attester slashing");
-        }
-        match process_attester_slashing(&mut state, &slashing, &self.chain, self.config.crypto) {
-            Ok(()) => {
-                self.slashing_pool.insert_attester_slashing(slashing);
-                Verdict::Accept
-            }
-            Err(error) => Verdict::Reject(error.into()),
-        }
+        self.gossip_operation(
+            "attester slashing",
+            |pool, validators| {
+                offenders.iter().all(|v| !unslashed(validators, *v))
+                    || pool.covers_attesters(&offenders)
+            },
+            |state, chain, crypto| Ok(process_attester_slashing(state, &slashing, chain, crypto)?),
+            |pool| pool.insert_attester_slashing(slashing.clone()),
+        )
     }
 
     pub(super) fn gossip_voluntary_exit(&mut self, exit: VoluntaryExit) -> Verdict {
-        let Some(mut state) = self.head_state_copy() else {
-            return Self::known_operation("voluntary exit");
-        };
-        let exiting = usize::try_from(exit.validator_index)
-            .ok()
-            .and_then(|i| state.validators.get(i))
-            .is_some_and(|v| v.exit_epoch != consensus::preset::FAR_FUTURE_EPOCH);
-        if self.slashing_pool.has_exit(exit.validator_index) || exiting {
-            return Self::known_operation("voluntary exit");
-        }
-        match process_voluntary_exit(&mut state, &exit, &self.chain, self.config.crypto) {
-            Ok(()) => {
-                self.slashing_pool.insert_exit(exit);
-                Verdict::Accept
-            }
-            Err(error) => Verdict::Reject(error.into()),
-        }
+        let index = exit.validator_index;
+        self.gossip_operation(
+            "voluntary exit",
+            |pool, validators| pool.has_exit(index) || exiting(validators, index),
+            |state, chain, crypto| Ok(process_voluntary_exit(state, &exit, chain, crypto)?),
+            |pool| pool.insert_exit(exit.clone()),
+        )
     }
 
     /// The slasher's look at an attestation whose signature was checked.

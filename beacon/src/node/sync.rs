@@ -132,7 +132,7 @@ impl<P: Preset> Node<P> {
         if start >= oldest.slot {
             return Vec::new();
         }
-        let Ok(stored) = self.store.shard_blocks_by_root(shard) else {
+        let Ok(stored) = self.store.shard_blocks_by_root(shard, start..=oldest.slot) else {
             return Vec::new();
         };
         // The oldest entry's own block is served from memory when held, else from here.

@@ -253,30 +253,37 @@ impl Store {
 
     /// Every stored block of `shard`, by slot, then root.
     pub fn shard_blocks(&self, shard: u64) -> Result<Vec<ShardBlock>, StoreError> {
-        Ok(self.shard_block_entries(shard)?.into_values().collect())
+        Ok(self
+            .shard_block_entries(shard, 0..=u64::MAX)?
+            .into_values()
+            .collect())
     }
 
-    /// Every stored block of `shard` by its root (the root its key was written under).
+    /// The stored blocks of `shard` with a slot in `slots`, by root (the root each key was
+    /// written under).
     pub fn shard_blocks_by_root(
         &self,
         shard: u64,
+        slots: std::ops::RangeInclusive<u64>,
     ) -> Result<std::collections::BTreeMap<Root, ShardBlock>, StoreError> {
         Ok(self
-            .shard_block_entries(shard)?
+            .shard_block_entries(shard, slots)?
             .into_iter()
             .filter_map(|(key, block)| Some((Root::from_slice(key.get(16..)?)?, block)))
             .collect())
     }
 
-    /// Every stored block of `shard` under its key, the pending ones included.
+    /// The stored blocks of `shard` with a slot in `slots` under their keys, the pending ones
+    /// included.
     fn shard_block_entries(
         &self,
         shard: u64,
+        slots: std::ops::RangeInclusive<u64>,
     ) -> Result<std::collections::BTreeMap<Vec<u8>, ShardBlock>, StoreError> {
         let txn = self.db.begin_read().during("begin a read")?;
         let blocks = txn.open_table(SHARD_BLOCKS).during("open shard_blocks")?;
-        let first = shard_block_key(shard, 0, &Root::zero());
-        let last = shard_block_key(shard, u64::MAX, &Root::new([0xff; 32]));
+        let first = shard_block_key(shard, *slots.start(), &Root::zero());
+        let last = shard_block_key(shard, *slots.end(), &Root::new([0xff; 32]));
         let mut found: std::collections::BTreeMap<Vec<u8>, ShardBlock> =
             std::collections::BTreeMap::new();
         let range = blocks

@@ -159,11 +159,10 @@ impl Adversaries {
     ) -> Vec<(Output, Route)> {
         let slot = now_ms / self.slot_ms;
         let epoch = slot / P::SLOTS_PER_EPOCH;
-        let spec = match (self.spec_of(index), node) {
+        let (spec, node) = match (self.spec_of(index), node) {
             (Some(spec), Some(node)) if spec.active_at(epoch) => (spec.clone(), node),
             _ => return outputs.into_iter().map(|o| (o, Route::All)).collect(),
         };
-        let (spec, node) = spec;
         let mut routed = Vec::new();
         for output in outputs {
             match (&output, spec.kind) {

@@ -22,8 +22,8 @@ pub enum AdversaryKind {
     /// Each attestation its validators make is followed by a second with the same target and
     /// another head vote.
     DoubleVote,
-    /// In every second epoch of the window its attestations carry a source two epochs older
-    /// than the justified one, surrounding the previous epoch's vote.
+    /// In every second epoch of the window its attestations carry a source one epoch older
+    /// than the previous epoch's vote had, so they surround it.
     SurroundVote,
     /// Its blocks, attestations and answers are held back and released `release_slots`
     /// later (never, without `release_slots`).
