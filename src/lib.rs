@@ -13,6 +13,7 @@ pub mod api;
 pub mod calibrate;
 pub mod cluster;
 pub mod event_json;
+pub mod interchange;
 pub mod load;
 pub mod metrics;
 pub mod parallel;

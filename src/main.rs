@@ -90,6 +90,9 @@ enum Command {
     /// Measure committee capture: how often an adversary with a share of the stake holds 1/3
     /// or 2/3 of a committee, from the real shuffle, beside the hypergeometric law.
     Capture(commands::capture::CaptureArgs),
+    /// Export or import validators' slashing-protection records (EIP-3076 interchange).
+    #[command(subcommand)]
+    SlashingProtection(commands::slashing_protection::SlashingProtectionCommand),
     /// Print the interop validator keys of design D3 (public keys and withdrawal credentials).
     Keys {
         /// How many validators, from index 0.
@@ -133,6 +136,7 @@ fn main() -> ExitCode {
         }
         Command::Keys { count, secret } => commands::keys::run(count, secret),
         Command::Node(args) => commands::node::run(args),
+        Command::SlashingProtection(command) => commands::slashing_protection::run(command),
         Command::Load(args) => commands::load::run(args),
         Command::Capture(args) => commands::capture::run(args),
         Command::Calibrate(args) => commands::calibrate::run(args),

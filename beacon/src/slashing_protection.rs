@@ -33,6 +33,10 @@
 //! Decoding is strict: any other length, version, flag, a non-zero absent field or unsorted
 //! shards is corrupt.
 
+mod merge;
+
+pub use merge::MergeOutcome;
+
 use crate::store::tables::SLASHING_PROTECTION_NAME;
 use crate::store::{RecordError, Store, StoreError};
 use std::collections::BTreeMap;

@@ -9,5 +9,6 @@ pub mod keys;
 pub mod load;
 pub mod node;
 pub mod sim;
+pub mod slashing_protection;
 pub mod swarm;
 pub mod sweep;

@@ -1,0 +1,137 @@
+//! `shardnode slashing-protection export|import`: moves validators' signing records between
+//! nodes as EIP-3076 interchange files (`shardnode::interchange`, `docs/reliability.md`).
+//! Both need the node stopped: its database is locked while it runs, and the command says so.
+
+use anyhow::{Context, Result};
+use beacon::slashing_protection::{MergeOutcome, SlashingProtection};
+use beacon::store::{Store, StoreError};
+use consensus::{Mainnet, Minimal, Preset, PresetName};
+use shardnode::interchange::{ChainKeys, Interchange};
+use shardnode::runtime::genesis_file::GenesisFile;
+use std::path::{Path, PathBuf};
+
+/// The flags of `shardnode slashing-protection`.
+#[derive(clap::Subcommand, Debug)]
+pub enum SlashingProtectionCommand {
+    /// Write every validator's record in the data dir as an EIP-3076 file (minimal form).
+    Export {
+        /// The node's data dir (the node must be stopped).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The network's genesis file: it names the chain and its validators' keys.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// Where to write the file [default: standard output].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Merge an EIP-3076 file into the data dir's records: every watermark becomes the
+    /// maximum of the two, so an import never weakens a record; a file of another chain or
+    /// format, or with any malformed entry, is refused whole and nothing is written.
+    Import {
+        /// The node's data dir (the node must be stopped; created if absent).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The network's genesis file.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// The interchange file.
+        file: PathBuf,
+    },
+}
+
+/// The chain's `genesis_validators_root` and validator keys, from its genesis file.
+pub fn chain_keys(genesis: &Path) -> Result<ChainKeys> {
+    let genesis = GenesisFile::read(genesis)?;
+    match genesis.chain.preset {
+        PresetName::Minimal => keys_of::<Minimal>(&genesis),
+        PresetName::Mainnet => keys_of::<Mainnet>(&genesis),
+    }
+}
+
+fn keys_of<P: Preset>(genesis: &GenesisFile) -> Result<ChainKeys> {
+    let state = beacon::genesis::genesis_from_config::<P>(&genesis.chain)
+        .context("building the genesis state")?;
+    let root = consensus::sszx::hash_tree_root(&state.validators);
+    let pubkeys = state
+        .validators
+        .iter()
+        .map(|v| {
+            let mut key = [0u8; 48];
+            key.copy_from_slice(v.pubkey.as_ref());
+            key
+        })
+        .collect();
+    Ok(ChainKeys::new(root.0, pubkeys))
+}
+
+fn open_store(data_dir: &Path) -> Result<Store> {
+    let database = data_dir.join("chain.redb");
+    match Store::open_file(&database) {
+        Ok(store) => Ok(store),
+        Err(StoreError::InUse) => anyhow::bail!(
+            "the data dir {} is in use by a running node: stop it first (a record exported or \
+             imported while it signs would be stale)",
+            data_dir.display()
+        ),
+        Err(e) => Err(e).with_context(|| format!("opening {}", database.display())),
+    }
+}
+
+pub fn run(command: SlashingProtectionCommand) -> Result<()> {
+    match command {
+        SlashingProtectionCommand::Export {
+            data_dir,
+            genesis,
+            out,
+        } => {
+            let chain = chain_keys(&genesis)?;
+            anyhow::ensure!(
+                data_dir.join("chain.redb").exists(),
+                "{} holds no node database (chain.redb)",
+                data_dir.display()
+            );
+            let store = open_store(&data_dir)?;
+            let protection = SlashingProtection::load(&store)?;
+            let file = Interchange::export(&chain, protection.records())?;
+            let json = file.to_json();
+            match out {
+                Some(path) => std::fs::write(&path, json + "\n")
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => println!("{json}"),
+            }
+            eprintln!(
+                "exported the records of {} validators",
+                protection.records().len()
+            );
+            Ok(())
+        }
+        SlashingProtectionCommand::Import {
+            data_dir,
+            genesis,
+            file,
+        } => {
+            let chain = chain_keys(&genesis)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let records = Interchange::parse(&text)
+                .and_then(|f| f.records(&chain))
+                .with_context(|| format!("refusing {}: nothing was imported", file.display()))?;
+            std::fs::create_dir_all(&data_dir)
+                .with_context(|| format!("cannot create {}", data_dir.display()))?;
+            let mut store = open_store(&data_dir)?;
+            let mut protection = SlashingProtection::load(&store)?;
+            let outcomes = protection.import(&mut store, &records)?;
+            let raised = outcomes
+                .values()
+                .filter(|o| **o == MergeOutcome::Raised)
+                .count();
+            println!(
+                "imported {} validators: {raised} records raised, {} already covered the file",
+                outcomes.len(),
+                outcomes.len() - raised
+            );
+            Ok(())
+        }
+    }
+}
