@@ -104,8 +104,21 @@ enum Command {
     },
 }
 
+/// The SSZ decoder's one known panic (an ssz_rs bug on a bad offset) is caught and becomes a
+/// typed refusal (`consensus::sszx::decode`); a peer sending such bytes must not fill the log
+/// with panic messages. Every other panic is reported as before.
+fn quiet_decode_panics() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !consensus::sszx::decoding_now() {
+            report(info)
+        }
+    }));
+}
+
 fn main() -> ExitCode {
     shardnode::allocator::configure();
+    quiet_decode_panics();
     let cli = Cli::parse();
     // For the commands that only compute and print: a reader that stops early
     // (`shardnode swarm ... | head`) ends the output quietly, as other Unix tools do, instead

@@ -102,8 +102,32 @@ fn node_and_cluster_refuse_bad_settings_by_name() {
         "{}",
         stderr(&out)
     );
-    let out = shardnode(&["node", "--listen", "nowhere", "--config", "x"]);
+    // A flag overriding a good settings file is checked by name (the file alone is valid).
+    std::fs::write(
+        &settings,
+        format!(
+            "data_dir = {:?}\ngenesis = {:?}\n",
+            dir.join("d").display(),
+            missing.display()
+        ),
+    )
+    .unwrap();
+    let config = settings.to_str().unwrap();
+    let out = shardnode(&["node", "--config", config, "--listen", "nowhere"]);
     assert!(!out.status.success());
+    assert!(stderr(&out).contains("`listen`"), "{}", stderr(&out));
+    let out = shardnode(&["node", "--config", config, "--bootnode", "not-an-addr"]);
+    assert!(stderr(&out).contains("bootnodes"), "{}", stderr(&out));
+    let out = shardnode(&["node", "--config", config, "--validators", "3"]);
+    assert!(stderr(&out).contains("`validators`"), "{}", stderr(&out));
+    let out = shardnode(&["node", "--config", config, "--api", "localhost"]);
+    assert!(stderr(&out).contains("--api"), "{}", stderr(&out));
+    let out = shardnode(&["node", "--config", config, "--log-level", "info,=x=y"]);
+    assert!(stderr(&out).contains("log_level"), "{}", stderr(&out));
+    assert!(
+        !dir.join("d").exists(),
+        "nothing is created for refused settings"
+    );
     // Keys only a simulation can honour are refused by the cluster, by name, before anything
     // starts.
     let out = shardnode(&[

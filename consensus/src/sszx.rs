@@ -131,6 +131,10 @@ pub enum SszFailure {
     OffsetNotIncreasing { start: usize, end: usize },
     #[error("the encoding reaches {0} bytes, the 2^32 maximum")]
     MaximumLength(usize),
+    #[error("an offset points past the end of its {len}-byte list")]
+    OffsetOutOfBounds { len: usize },
+    #[error("not the canonical encoding of the value it decodes to")]
+    NotCanonical,
 }
 
 impl From<ssz_rs::InstanceError> for SszFailure {
@@ -190,12 +194,50 @@ pub struct DecodeError {
     pub reason: SszFailure,
 }
 
+thread_local! {
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside [`decode`]: a process-wide panic hook asks, to stay quiet
+/// about the ssz_rs panic that [`decode`] turns into [`SszFailure::OffsetOutOfBounds`].
+pub fn decoding_now() -> bool {
+    DECODING.with(|d| d.get())
+}
+
 /// Decodes `bytes` as a `T`, refusing malformed input with a typed error.
+///
+/// ssz_rs 0.9.0 (the latest release) slices a list of variable-size elements by the offsets
+/// it reads without checking them against the end of the buffer, so an offset past the end
+/// panics instead of failing (found by `fuzz/`: any list of attestations, slashings or blocks
+/// on the wire). That panic is caught here and becomes the typed error it should have been;
+/// nothing else in the decoder panics (the fuzz targets check it).
 pub fn decode<T: SimpleSerialize>(bytes: &[u8]) -> Result<T, DecodeError> {
-    T::deserialize(bytes).map_err(|e| DecodeError {
-        type_name: std::any::type_name::<T>(),
-        reason: e.into(),
-    })
+    let type_name = std::any::type_name::<T>();
+    let was = DECODING.with(|d| d.replace(true));
+    let outcome = std::panic::catch_unwind(|| T::deserialize(bytes));
+    DECODING.with(|d| d.set(was));
+    match outcome {
+        Ok(Ok(value)) => {
+            // ssz_rs also accepts some encodings the SSZ specification forbids (a first offset
+            // past the fixed part, leaving bytes nobody reads; set padding bits): only the one
+            // canonical encoding of a value is accepted, so bytes and value stay one-to-one.
+            match encode(&value) {
+                Ok(again) if again == bytes => Ok(value),
+                _ => Err(DecodeError {
+                    type_name,
+                    reason: SszFailure::NotCanonical,
+                }),
+            }
+        }
+        Ok(Err(e)) => Err(DecodeError {
+            type_name,
+            reason: e.into(),
+        }),
+        Err(_) => Err(DecodeError {
+            type_name,
+            reason: SszFailure::OffsetOutOfBounds { len: bytes.len() },
+        }),
+    }
 }
 
 /// Encodes `value`. Values built through this crate always fit their limits; one that does not
@@ -204,4 +246,60 @@ pub fn encode<T: SimpleSerialize>(value: &T) -> Result<Vec<u8>, ssz_rs::Serializ
     let mut out = Vec::new();
     value.serialize(&mut out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Nested = List<List<u8, 8>, 4>;
+
+    fn two_lists() -> Vec<u8> {
+        let value: Nested = vec![
+            vec![1u8, 2].try_into().unwrap_or_default(),
+            vec![3u8].try_into().unwrap_or_default(),
+        ]
+        .try_into()
+        .unwrap_or_default();
+        encode(&value).unwrap_or_default()
+    }
+
+    #[test]
+    fn an_offset_past_the_end_is_a_typed_error_not_a_panic() {
+        let mut bytes = two_lists();
+        assert_eq!(bytes.len(), 11, "two offsets and three bytes");
+        assert!(decode::<Nested>(&bytes).is_ok());
+        // The second offset points past the end: ssz_rs itself panics on this.
+        bytes[4..8].copy_from_slice(&200u32.to_le_bytes());
+        let err = decode::<Nested>(&bytes).unwrap_err();
+        assert_eq!(err.reason, SszFailure::OffsetOutOfBounds { len: 11 });
+        assert!(!decoding_now(), "the flag is cleared after a caught panic");
+    }
+
+    #[test]
+    fn whatever_decodes_is_the_canonical_encoding_of_its_value() {
+        // ssz_rs alone accepts some non-canonical encodings of larger containers (the fuzzer
+        // found them in beacon states within seconds); `decode` must not: every accepted
+        // input is exactly the encoding of what it decoded to. Checked over single-byte
+        // changes of every position of a block and an attestation.
+        let block = crate::BeaconBlock::default();
+        let attestation = crate::Attestation::default();
+        for bytes in [
+            encode(&block).unwrap_or_default(),
+            encode(&attestation).unwrap_or_default(),
+        ] {
+            for at in 0..bytes.len() {
+                for value in [0u8, 1, 0x80, 0xff] {
+                    let mut changed = bytes.clone();
+                    changed[at] = value;
+                    if let Ok(v) = decode::<crate::BeaconBlock>(&changed) {
+                        assert_eq!(encode(&v).ok(), Some(changed.clone()));
+                    }
+                    if let Ok(v) = decode::<crate::Attestation>(&changed) {
+                        assert_eq!(encode(&v).ok(), Some(changed));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -17,6 +17,12 @@ pub enum WireError {
         len: usize,
         limit: usize,
     },
+    #[error("{kind}: a snappy header claims {len} bytes from {compressed} compressed bytes, more than snappy can expand")]
+    ImplausibleLength {
+        kind: &'static str,
+        len: usize,
+        compressed: usize,
+    },
     #[error("{kind}: compressed frame of {len} bytes exceeds the {limit}-byte bound")]
     CompressedTooLarge {
         kind: &'static str,
@@ -53,6 +59,7 @@ impl WireError {
         match self {
             WireError::TooLarge { .. } => "too_large",
             WireError::CompressedTooLarge { .. } => "compressed_too_large",
+            WireError::ImplausibleLength { .. } => "implausible_length",
             WireError::Snappy { .. } => "bad_snappy",
             WireError::Ssz(_) => "bad_ssz",
             WireError::Encode { .. } => "unencodable",
@@ -64,6 +71,9 @@ impl WireError {
         }
     }
 }
+
+/// No snappy block decompresses to more than this many times its size (see `decode_message`).
+pub const MAX_SNAPPY_EXPANSION: usize = 32;
 
 /// The bound on a snappy block of `limit` uncompressed bytes.
 pub fn max_compressed_len(limit: usize) -> usize {
@@ -107,6 +117,19 @@ pub fn decode_message<T: SimpleSerialize>(
     })?;
     if len > limit {
         return Err(WireError::TooLarge { kind, len, limit });
+    }
+    // Snappy expands at most ~22 times (a 3-byte copy yields 64 bytes), so a header claiming
+    // more than 32 times the bytes present is a lie: refused before the buffer is allocated.
+    let plausible = bytes
+        .len()
+        .saturating_mul(MAX_SNAPPY_EXPANSION)
+        .saturating_add(64);
+    if len > plausible {
+        return Err(WireError::ImplausibleLength {
+            kind,
+            len,
+            compressed: bytes.len(),
+        });
     }
     let ssz = snap::raw::Decoder::new()
         .decompress_vec(bytes)
@@ -153,6 +176,24 @@ mod tests {
         assert!(matches!(
             decode_message::<Checkpoint>("checkpoint", &vec![0u8; 1 << 20], 40),
             Err(WireError::CompressedTooLarge { .. })
+        ));
+        // A 4-byte frame claiming 1 MiB (within the limit) is refused before the buffer is
+        // allocated: snappy cannot expand 4 bytes that far (found by fuzz/).
+        let mut claim = Vec::new();
+        let mut n = 1usize << 20;
+        while n >= 0x80 {
+            claim.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        claim.push(n as u8);
+        claim.push(0);
+        assert!(matches!(
+            decode_message::<consensus::BeaconBlock>("beacon_block", &claim, 2 << 20),
+            Err(WireError::ImplausibleLength {
+                len: 1_048_576,
+                compressed: 4,
+                ..
+            })
         ));
     }
 

@@ -119,6 +119,7 @@ pub fn router<P: Preset>(state: ApiState<P>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(json_rejections))
         .with_state(state)
 }
 
@@ -128,6 +129,24 @@ pub fn metrics_router<P: Preset>(state: ApiState<P>) -> Router {
         .route("/metrics", get(metrics::<P>))
         .fallback(not_found)
         .with_state(state)
+}
+
+/// axum's own rejections (a path segment that is not UTF-8 once percent-decoded, a query it
+/// cannot parse) answer in plain text; the API promises its JSON error body on every 4xx, so
+/// they are rewritten here with the same status and axum's words as the message.
+async fn json_rejections(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !status.is_client_error() || is_json {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    ApiError::new(status, String::from_utf8_lossy(&body).into_owned()).into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -25,6 +25,13 @@ impl GenesisFile {
             file.accounts.accounts_per_shard >= 1,
             "[accounts] accounts_per_shard = 0: every shard needs an account"
         );
+        let most = simulator::scenario::MAX_ACCOUNTS_PER_SHARD;
+        anyhow::ensure!(
+            file.accounts.accounts_per_shard <= most,
+            "[accounts] accounts_per_shard = {} is over {most} (each genesis account's key is \
+             ground at start-up)",
+            file.accounts.accounts_per_shard
+        );
         Ok(file)
     }
 
@@ -55,6 +62,14 @@ mod tests {
         };
         let text = toml::to_string(&file).unwrap();
         assert_eq!(GenesisFile::from_toml_str(&text).unwrap(), file);
+        for (count, says) in [(0, "accounts_per_shard = 0"), (1 << 30, "is over")] {
+            let bad = text.replace(
+                "accounts_per_shard = 16",
+                &format!("accounts_per_shard = {count}"),
+            );
+            let err = format!("{:#}", GenesisFile::from_toml_str(&bad).unwrap_err());
+            assert!(err.contains(says), "{err}");
+        }
         let bad = text.replace("slot_duration_ms = 6000", "slot_duration_ms = 5");
         let err = format!("{:#}", GenesisFile::from_toml_str(&bad).unwrap_err());
         assert!(err.contains("slot_duration_ms"), "{err}");

@@ -28,6 +28,11 @@ pub enum NodeError {
         "node: the stored restart anchor is inconsistent (its block, shards or states disagree)"
     )]
     AnchorInconsistent,
+    #[error(
+        "node: the data dir holds another chain (genesis block {stored}, this chain's is {ours}); \
+         use an empty data dir for this chain"
+    )]
+    OtherChain { stored: String, ours: String },
 }
 
 /// What a gossip message or a request was about, for messages.

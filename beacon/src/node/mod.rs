@@ -52,6 +52,7 @@ pub mod shufflings;
 pub mod slasher;
 pub mod slashing_pool;
 mod slashings;
+mod store_chain;
 pub mod submit;
 pub mod summary;
 mod sync;
@@ -198,7 +199,7 @@ pub struct Node<P: Preset> {
 impl<P: Preset> Node<P> {
     /// Starts a node on `store`: from genesis, then every block the store holds (a restart
     /// resumes where its last durable write left it; slashing protection comes back with it).
-    pub fn open(config: NodeConfig<P>, store: Store, now_ms: u64) -> Result<Self, NodeError> {
+    pub fn open(config: NodeConfig<P>, mut store: Store, now_ms: u64) -> Result<Self, NodeError> {
         let chain = config.chain.clone();
         if config.genesis.shards.len() as u64 != chain.active_shard_count {
             return Err(NodeError::ShardCount {
@@ -210,6 +211,7 @@ impl<P: Preset> Node<P> {
             ForkChoice::get_genesis_store(config.genesis.beacon.as_ref().clone(), chain.clone())?;
         fork_choice.set_validate_state_roots(true);
         let genesis_root = fork_choice.justified_checkpoint().root;
+        store_chain::claim_store(&mut store, &genesis_root)?;
         let protection = SlashingProtection::load(&store)?;
         let shards = config
             .genesis

@@ -53,7 +53,19 @@ impl<P: Preset> Node<P> {
         };
         let response = match request {
             Request::Status(status) => {
-                self.peers.insert(from, Some(status));
+                // A peer of another chain is answered (so it learns) but never recorded: its
+                // head would otherwise drive range requests into a chain that is not ours.
+                if status.genesis_root == self.genesis_root {
+                    self.peers.insert(from, Some(status));
+                } else {
+                    self.emit(super::Event::PeerMisbehaved {
+                        peer: from,
+                        reason: Misbehaviour::OtherGenesis {
+                            theirs: status.genesis_root,
+                            ours: self.genesis_root,
+                        },
+                    });
+                }
                 Response::Status(self.protocol_status())
             }
             Request::BeaconBlocksByRange(range) => {

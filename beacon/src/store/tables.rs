@@ -25,6 +25,10 @@ pub const SCHEMA_VERSION: u64 = 1;
 /// The key of the node's restart anchor in [`META`] (the node owns its layout).
 pub const ANCHOR_KEY: &str = "anchor";
 
+/// The key of the genesis block root of the chain a store holds, in [`META`] (written by the
+/// node at the first open, checked at every later one).
+pub const GENESIS_ROOT_KEY: &str = "genesis_root";
+
 /// The key of [`SCHEMA_VERSION`] in [`STORE_INFO`].
 pub const SCHEMA_VERSION_KEY: &str = "schema_version";
 

@@ -10,10 +10,14 @@ use std::sync::Arc;
 
 pub const SLOT_MS: u64 = 1_000;
 
-/// A node signing for `validators`, checking signatures with `crypto`.
-pub fn node(validators: std::ops::Range<u64>, crypto: Crypto) -> Node<Minimal> {
+/// The configuration of a chain of `validator_count` validators, signing for `validators`.
+pub fn config(
+    validator_count: u64,
+    validators: std::ops::Range<u64>,
+    crypto: Crypto,
+) -> NodeConfig<Minimal> {
     let chain = ChainConfig {
-        validator_count: 64,
+        validator_count,
         slot_duration_ms: SLOT_MS,
         ..ChainConfig::default()
     };
@@ -21,7 +25,7 @@ pub fn node(validators: std::ops::Range<u64>, crypto: Crypto) -> Node<Minimal> {
         accounts_per_shard: 4,
         balance: 1_000,
     };
-    let config = NodeConfig {
+    NodeConfig {
         genesis: Genesis::build(&chain, accounts).expect("genesis"),
         chain,
         validators: validators.map(|v| (v, interop_secret_key(v))).collect(),
@@ -31,7 +35,12 @@ pub fn node(validators: std::ops::Range<u64>, crypto: Crypto) -> Node<Minimal> {
         max_receipts_per_block: 16,
         history_epochs: Some(1),
         conduct: beacon::node::Conduct::honest(),
-    };
+    }
+}
+
+/// A node of the 64-validator chain signing for `validators`, checking signatures with
+/// `crypto`.
+pub fn node(validators: std::ops::Range<u64>, crypto: Crypto) -> Node<Minimal> {
     let store = Store::open_sim(&SimDisk::new()).expect("store");
-    Node::open(config, store, 0).expect("node")
+    Node::open(config(64, validators, crypto), store, 0).expect("node")
 }

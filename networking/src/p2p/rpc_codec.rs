@@ -11,6 +11,9 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use std::io;
 
+/// What a frame's buffer starts at before its bytes arrive.
+const FIRST_READ: usize = 64 * 1024;
+
 /// The one stream protocol of the request/response kinds.
 pub const RPC_PROTOCOL: StreamProtocol = StreamProtocol::new("/shardnode/rpc/1");
 
@@ -64,8 +67,20 @@ impl FrameCodec {
                 ),
             ));
         }
-        let mut bytes = vec![0u8; len];
-        io.read_exact(&mut bytes).await?;
+        // Grown as bytes arrive, not allocated up front: the bound is the protocol's the
+        // peer names, and a peer that names the largest and sends nothing costs nothing.
+        let mut bytes = Vec::with_capacity(len.min(FIRST_READ));
+        (&mut *io).take(len as u64).read_to_end(&mut bytes).await?;
+        if bytes.len() != len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{} frame ended after {} of its {len} bytes",
+                    protocol.name(),
+                    bytes.len()
+                ),
+            ));
+        }
         Ok(Frame { protocol, bytes })
     }
 
