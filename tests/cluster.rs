@@ -567,3 +567,103 @@ fn check_prometheus(out: &Path, nodes: usize) {
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// Whether this test may make network namespaces (root); under CI it must.
+fn netns_available(test: &str) -> bool {
+    // SAFETY: geteuid only reads the process's credentials.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "{test}: CI runs as root and must run this test"
+        );
+        eprintln!("SKIPPED {test}: network namespaces need root");
+    }
+    root
+}
+
+#[test]
+fn a_real_two_two_partition_stops_finality_and_healing_restores_it() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !netns_available("a_real_two_two_partition_stops_finality_and_healing_restores_it") {
+        return;
+    }
+    let scratch = Scratch::new("netns");
+    let out = scratch.path().join("cluster");
+    // Nodes {0, 1} and {2, 3} lose each other for epochs 4 and 5 (slots 32 .. 48), after the
+    // first finality (epoch 1 or 2, seen by slot 32).
+    let scenario = scratch.path().join("partition.toml");
+    std::fs::write(
+        &scenario,
+        "[[network.partitions]]\ngroups = [[0, 1], [2, 3]]\nstart_slot = 32\nheal_slot = 48\n",
+    )
+    .expect("scenario");
+    let run = Started::spawn(cluster(
+        &out,
+        4,
+        12,
+        &[
+            "--netns",
+            "--scenario",
+            scenario.to_str().expect("path"),
+            "--stall-epochs",
+            "8",
+            // 1 s slots: a 16 s cut, long enough for libp2p's pings to close the dead
+            // connections (two misses) so that healing means fresh connections.
+            "--set",
+            "slot_duration_ms=1000",
+        ],
+    ))
+    .wait(Duration::from_secs(200));
+    let summary = read_json(&out.join("summary.json"));
+    assert_finalized(&summary, &run);
+    let events = summary["network_events"].as_array().expect("events");
+    assert_eq!(events.len(), 2, "{summary:#}");
+    // Every node was in its own namespace, on its own addresses.
+    for node in summary["per_node"].as_array().expect("nodes") {
+        assert!(node["p2p"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("/ip4/10.250.0.")));
+    }
+    let timeline: Vec<(u64, u64)> = summary["finality_timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|p| {
+            (
+                p["slot"].as_u64().unwrap_or(0),
+                p["finalized_epoch"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    // No checkpoint of epoch 4 or later can be justified while neither side holds 2/3 of
+    // the stake: nothing at or after epoch 4 is finalized before the heal (slot 48).
+    assert!(
+        timeline
+            .iter()
+            .all(|&(slot, epoch)| slot >= 48 || epoch < 4),
+        "finalized across the partition: {timeline:?}"
+    );
+    // Within 4 epochs of the heal (slot 48 + 32), a new epoch is finalized.
+    let before = timeline
+        .iter()
+        .filter(|&&(slot, _)| slot < 48)
+        .map(|&(_, e)| e)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        timeline
+            .iter()
+            .any(|&(slot, epoch)| (48..=80).contains(&slot) && epoch > before),
+        "finality did not resume within 4 epochs of the heal: {timeline:?}"
+    );
+    // Nothing of the namespaces is left behind.
+    let namespaces = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .expect("ip");
+    let pid = summary["per_node"][0]["pid"].as_u64().unwrap_or(0);
+    assert!(pid > 0);
+    let listed = String::from_utf8_lossy(&namespaces.stdout);
+    assert!(!listed.contains("shardnode-"), "namespaces left: {listed}");
+}

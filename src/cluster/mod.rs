@@ -7,6 +7,7 @@
 //! says what happened.
 
 pub mod monitor;
+pub mod netns;
 pub mod plan;
 pub mod process;
 pub mod prometheus;
@@ -80,6 +81,8 @@ pub struct ClusterArgs {
     pub tps: Option<f64>,
     /// Start a Prometheus server on `DIR/prometheus.yml` (if `prometheus` is installed).
     pub prometheus: bool,
+    /// Every node in its own network namespace; partitions cut real links (`netns`).
+    pub netns: bool,
 }
 
 /// One node in `summary.json`.
@@ -127,6 +130,11 @@ pub struct ClusterSummary {
     pub missed_beacon_slots: u64,
     pub missed_shard_slots: u64,
     pub safety_violations: Vec<String>,
+    /// Each first sighting of a new finalized epoch: the slot and the highest finalized epoch
+    /// any node reported then.
+    pub finality_timeline: Vec<FinalityPoint>,
+    /// What the network did: `(slot, "partition [[0, 1], [2, 3]]")`, `(slot, "heal")`.
+    pub network_events: Vec<(u64, String)>,
     /// Beacon block arrival after its slot's start, over every node's gossip arrivals.
     pub block_delay_p50_ms: Option<u64>,
     pub block_delay_p99_ms: Option<u64>,
@@ -134,6 +142,21 @@ pub struct ClusterSummary {
     pub wall_seconds: f64,
     pub outcome: String,
     pub per_node: Vec<NodeSummary>,
+}
+
+/// See [`ClusterSummary::finality_timeline`].
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct FinalityPoint {
+    pub slot: u64,
+    pub finalized_epoch: u64,
+}
+
+/// What `watch` saw besides the outcome.
+#[derive(Default)]
+struct Watched {
+    ledger: FinalityLedger,
+    timeline: Vec<FinalityPoint>,
+    network_events: Vec<(u64, String)>,
 }
 
 struct RunningNode {
@@ -175,8 +198,25 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
         ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
             .context("cannot install the Ctrl-C handler")?;
     }
+    let netns = if args.netns {
+        let groups = args
+            .scenario
+            .network
+            .partitions
+            .iter()
+            .map(|p| p.groups.len())
+            .max()
+            .unwrap_or(1);
+        let nodes = args.scenario.validator_ranges().len();
+        Some(netns::Netns::create(nodes, groups)?)
+    } else {
+        None
+    };
     let now_s = now_ms() / 1000 + 1;
-    let plan = plan::write_plan(&args.scenario, &out, now_s)?;
+    let plan = plan::write_plan(&args.scenario, &out, now_s, netns.as_ref())?;
+    let prefixes: Vec<Option<Vec<String>>> = (0..plan.nodes.len())
+        .map(|i| netns.as_ref().map(|ns| ns.exec_prefix(i)))
+        .collect();
     for kill in &args.kills {
         if kill.node >= plan.nodes.len() {
             bail!(
@@ -190,7 +230,11 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
     let started = Instant::now();
     let mut nodes = Vec::new();
     for node in &plan.nodes {
-        let process = NodeProcess::start(&node.settings_path, &node.log)?;
+        let process = NodeProcess::start(
+            &node.settings_path,
+            &node.log,
+            prefixes[node.index].as_deref(),
+        )?;
         nodes.push(RunningNode {
             plan: node.clone(),
             process,
@@ -226,7 +270,14 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
         }
     }
     let load = args.tps.map(|tps| start_load(&args, &plan, tps));
-    let outcome = watch(&args, &plan, &mut nodes, &interrupted);
+    let outcome = watch(
+        &args,
+        &plan,
+        &mut nodes,
+        &interrupted,
+        netns.as_ref(),
+        &prefixes,
+    );
     if let Some(load) = load {
         match load.join() {
             Ok(Ok(report)) => {
@@ -254,8 +305,10 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
     if let Some(mut server) = prometheus_server {
         server.process.stop(STOP_GRACE);
     }
-    let (outcome, ledger) = outcome;
-    let summary = summarize(&plan, &nodes, &ledger, delays, started, &outcome);
+    let (outcome, watched) = outcome;
+    let mut summary = summarize(&plan, &nodes, &watched.ledger, delays, started, &outcome);
+    summary.finality_timeline = watched.timeline;
+    summary.network_events = watched.network_events;
     let path = plan.out.join("summary.json");
     std::fs::write(&path, serde_json::to_string_pretty(&summary)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -362,7 +415,9 @@ fn watch(
     plan: &Plan,
     nodes: &mut [RunningNode],
     interrupted: &AtomicBool,
-) -> (String, FinalityLedger) {
+    netns: Option<&netns::Netns>,
+    prefixes: &[Option<Vec<String>>],
+) -> (String, Watched) {
     let chain = &plan.genesis.chain;
     let spe = chain.preset.slots_per_epoch();
     let slot_ms = chain.slot_duration_ms;
@@ -373,7 +428,16 @@ fn watch(
         RunLength::Epochs(epochs) => (genesis_ms + epochs * spe * slot_ms).saturating_sub(20),
         RunLength::Seconds(seconds) => now_ms() + seconds * 1000,
     };
-    let mut ledger = FinalityLedger::default();
+    let mut watched = Watched::default();
+    // Partition edges in slot order: (slot, Some(groups)) cuts, (slot, None) heals.
+    let mut edges: Vec<(u64, Option<Vec<Vec<u64>>>)> = Vec::new();
+    if netns.is_some() {
+        for p in &args.scenario.network.partitions {
+            edges.push((p.start_slot, Some(p.groups.clone())));
+            edges.push((p.heal_slot, None));
+        }
+    }
+    edges.sort_by_key(|(slot, cut)| (*slot, cut.is_some()));
     let mut kills = args.kills.clone();
     kills.sort_by_key(|k| k.slot);
     let mut best_finalized = 0u64;
@@ -397,6 +461,28 @@ fn watch(
         if interrupted.load(Ordering::SeqCst) {
             break "interrupted (Ctrl-C)".to_string();
         }
+        // Scheduled partitions: real links move between bridges.
+        let mut failed_network = None;
+        while let Some((at, _)) = edges
+            .first()
+            .filter(|(at, _)| now >= genesis_ms && *at <= slot)
+        {
+            let at = *at;
+            let (_, cut) = edges.remove(0);
+            let Some(ns) = netns else { break };
+            let (result, what) = match &cut {
+                Some(groups) => (ns.partition(groups), format!("partition {groups:?}")),
+                None => (ns.heal(), "heal".to_string()),
+            };
+            println!("slot {slot}: {what} (scheduled at slot {at})");
+            watched.network_events.push((slot, what));
+            if let Err(e) = result {
+                failed_network = Some(format!("the network could not change: {e:#}"));
+            }
+        }
+        if let Some(failure) = failed_network {
+            break failure;
+        }
         // Scheduled crashes: SIGKILL, then a restart from the data dir.
         let mut failed_restart = None;
         while let Some(kill) = kills
@@ -412,7 +498,8 @@ fn watch(
                 node.process.pid()
             );
             node.process.kill();
-            match NodeProcess::start(&node.plan.settings_path, &node.plan.log) {
+            let prefix = prefixes[kill.node].as_deref();
+            match NodeProcess::start(&node.plan.settings_path, &node.plan.log, prefix) {
                 Ok(process) => {
                     println!(
                         "slot {slot}: node {} restarted from its data dir (pid {})",
@@ -444,7 +531,9 @@ fn watch(
         }
         for node in nodes.iter_mut() {
             if let Ok(status) = monitor::poll(node.plan.api) {
-                ledger.record(node.plan.index, &status.node.finalized_checkpoints);
+                watched
+                    .ledger
+                    .record(node.plan.index, &status.node.finalized_checkpoints);
                 node.status = Some(status);
             }
         }
@@ -467,7 +556,7 @@ fn watch(
                 }
             }
         }
-        let violations = ledger.violations();
+        let violations = watched.ledger.violations();
         if !violations.is_empty() {
             break format!("safety violation: {}", violations[0]);
         }
@@ -478,6 +567,10 @@ fn watch(
             .unwrap_or(0);
         if finalized > best_finalized {
             best_finalized = finalized;
+            watched.timeline.push(FinalityPoint {
+                slot,
+                finalized_epoch: finalized,
+            });
             progress_epoch = progress_epoch.max(epoch);
         }
         if now >= genesis_ms && epoch > progress_epoch + args.stall_epochs {
@@ -503,7 +596,7 @@ fn watch(
     if let Some(bar) = live {
         bar.finish_and_clear();
     }
-    (outcome, ledger)
+    (outcome, watched)
 }
 
 fn status_line(nodes: &[RunningNode], slot: u64, before_genesis: bool) -> String {
@@ -587,6 +680,8 @@ fn summarize(
         missed_beacon_slots,
         missed_shard_slots,
         safety_violations: ledger.violations(),
+        finality_timeline: Vec::new(),
+        network_events: Vec::new(),
         block_delay_p50_ms: percentile(&delays, 0.5),
         block_delay_p99_ms: percentile(&delays, 0.99),
         block_delay_samples: delays.len(),

@@ -10,7 +10,7 @@ use networking::p2p::libp2p::identity::Keypair;
 use shard::GenesisAccounts;
 use simulator::scenario::{CryptoMode, NetworkSpec};
 use simulator::Scenario;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -40,8 +40,9 @@ pub struct Plan {
     pub nodes: Vec<PlannedNode>,
 }
 
-/// The scenario keys a real network cannot honour, set away from their defaults.
-pub fn simulation_only(scenario: &Scenario) -> Vec<String> {
+/// The scenario keys a real network cannot honour, set away from their defaults
+/// (partitions are honoured by a cluster in network namespaces, `netns`).
+pub fn simulation_only(scenario: &Scenario, netns: bool) -> Vec<String> {
     let default = Scenario::default();
     let mut refused = Vec::new();
     let network = &scenario.network;
@@ -58,8 +59,8 @@ pub fn simulation_only(scenario: &Scenario) -> Vec<String> {
     if !network.links.is_empty() {
         refused.push("[[network.links]]".to_string());
     }
-    if !network.partitions.is_empty() {
-        refused.push("[[network.partitions]]".to_string());
+    if !network.partitions.is_empty() && !netns {
+        refused.push("[[network.partitions]] (a cluster makes them real with --netns)".to_string());
     }
     if !scenario.faults.is_empty() {
         refused.push("[[faults]] (use `--kill NODE@SLOT` for crashes)".to_string());
@@ -86,9 +87,16 @@ pub(crate) fn free_ports(count: usize) -> Result<Vec<u16>> {
 }
 
 /// Builds the plan and writes its files under `out`: `genesis.toml`, and per node
-/// `node-<i>/node.toml` and `node-<i>/network.key`.
-pub fn write_plan(scenario: &Scenario, out: &Path, now_s: u64) -> Result<Plan> {
-    let refused = simulation_only(scenario);
+/// `node-<i>/node.toml` and `node-<i>/network.key`. With `netns`, each node listens on its
+/// namespace's addresses (libp2p on its data link, the API and metrics on its control link);
+/// otherwise on free loopback ports.
+pub fn write_plan(
+    scenario: &Scenario,
+    out: &Path,
+    now_s: u64,
+    netns: Option<&super::netns::Netns>,
+) -> Result<Plan> {
+    let refused = simulation_only(scenario, netns.is_some());
     if !refused.is_empty() {
         bail!(
             "these scenario keys only a simulation can honour; a cluster refuses them: {}",
@@ -109,13 +117,40 @@ pub fn write_plan(scenario: &Scenario, out: &Path, now_s: u64) -> Result<Plan> {
     let genesis_path = out.join("genesis.toml");
     genesis.write(&genesis_path)?;
     let ranges = scenario.validator_ranges();
-    let ports = free_ports(3 * ranges.len())?;
+    // Node i's libp2p, API and metrics addresses.
+    let addresses: Vec<(Ipv4Addr, u16, SocketAddr, SocketAddr)> = match netns {
+        Some(ns) => (0..ranges.len())
+            .map(|i| {
+                let control = ns.control_ip(i);
+                (
+                    ns.data_ip(i),
+                    9000,
+                    SocketAddr::from((control, 5052)),
+                    SocketAddr::from((control, 5054)),
+                )
+            })
+            .collect(),
+        None => {
+            let ports = free_ports(3 * ranges.len())?;
+            let loopback = Ipv4Addr::LOCALHOST;
+            (0..ranges.len())
+                .map(|i| {
+                    (
+                        loopback,
+                        ports[3 * i],
+                        SocketAddr::from((loopback, ports[3 * i + 1])),
+                        SocketAddr::from((loopback, ports[3 * i + 2])),
+                    )
+                })
+                .collect()
+        }
+    };
     let keys: Vec<Keypair> = ranges.iter().map(|_| Keypair::generate_ed25519()).collect();
     let p2p: Vec<String> = (0..ranges.len())
         .map(|i| {
+            let (host, port, _, _) = addresses[i];
             format!(
-                "/ip4/127.0.0.1/tcp/{}/p2p/{}",
-                ports[3 * i],
+                "/ip4/{host}/tcp/{port}/p2p/{}",
                 keys[i].public().to_peer_id()
             )
         })
@@ -127,10 +162,11 @@ pub fn write_plan(scenario: &Scenario, out: &Path, now_s: u64) -> Result<Plan> {
             .with_context(|| format!("cannot create {}", dir.display()))?;
         identity::write_key(&dir.join("network.key"), &keys[index])
             .with_context(|| format!("cannot write the key of node {index}"))?;
+        let (host, port, api, metrics) = addresses[index];
         let settings = NodeSettings {
             data_dir: dir.clone(),
             genesis: genesis_path.clone(),
-            listen: format!("/ip4/127.0.0.1/tcp/{}", ports[3 * index]),
+            listen: format!("/ip4/{host}/tcp/{port}"),
             bootnodes: p2p
                 .iter()
                 .enumerate()
@@ -138,8 +174,8 @@ pub fn write_plan(scenario: &Scenario, out: &Path, now_s: u64) -> Result<Plan> {
                 .map(|(_, a)| a.clone())
                 .collect(),
             validators: format!("{}..{}", validators.start, validators.end),
-            api: SocketAddr::from(([127, 0, 0, 1], ports[3 * index + 1])),
-            metrics: SocketAddr::from(([127, 0, 0, 1], ports[3 * index + 2])),
+            api,
+            metrics,
             log_level: "info".into(),
         };
         let settings_path = dir.join("node.toml");
@@ -171,11 +207,11 @@ mod tests {
 
     #[test]
     fn simulation_only_keys_are_named() {
-        assert!(simulation_only(&Scenario::default()).is_empty());
+        assert!(simulation_only(&Scenario::default(), false).is_empty());
         let mut scenario = Scenario::default();
         scenario.set("loss", "0.1").unwrap();
         scenario.set("crypto", "fake").unwrap();
-        let refused = simulation_only(&scenario);
+        let refused = simulation_only(&scenario, false);
         assert_eq!(refused.len(), 2, "{refused:?}");
         assert!(refused[0].contains("network.loss"));
         assert!(refused[1].contains("crypto"));

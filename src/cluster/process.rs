@@ -15,10 +15,19 @@ pub struct NodeProcess {
 }
 
 impl NodeProcess {
-    /// Starts `shardnode node --config settings`, appending its output to `log`.
-    pub fn start(settings: &Path, log: &Path) -> Result<Self> {
+    /// Starts `shardnode node --config settings`, appending its output to `log`; with `ip`
+    /// arguments (`netns exec NAME`), inside that network namespace (`ip` execs the node, so
+    /// the pid is the node's).
+    pub fn start(settings: &Path, log: &Path, ip: Option<&[String]>) -> Result<Self> {
         let exe = std::env::current_exe().context("cannot find the shardnode executable")?;
-        let mut command = Command::new(exe);
+        let mut command = match ip {
+            Some(prefix) => {
+                let mut c = Command::new("ip");
+                c.args(prefix).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
         command.arg("node").arg("--config").arg(settings);
         Self::spawn(command, log)
     }

@@ -44,6 +44,11 @@ pub struct ClusterFlags {
     /// package); DIR/prometheus.yml is written either way.
     #[arg(long)]
     pub prometheus: bool,
+    /// Give every node its own network namespace (veth pairs on bridges, made and removed by
+    /// the cluster; needs root), so the scenario's `[[network.partitions]]` cut real links on
+    /// their schedule.
+    #[arg(long)]
+    pub netns: bool,
 }
 
 /// Runs the cluster; `Ok(false)` when it failed (already reported).
@@ -77,5 +82,6 @@ pub fn run(flags: ClusterFlags) -> Result<bool> {
         quiet: flags.quiet,
         tps: flags.tps,
         prometheus: flags.prometheus,
+        netns: flags.netns,
     })
 }

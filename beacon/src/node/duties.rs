@@ -186,6 +186,13 @@ impl<P: Preset> Node<P> {
             if block.body.attestations.len() as u64 >= P::MAX_ATTESTATIONS {
                 break;
             }
+            // The re-check below skips signatures (they were checked on entry), which holds
+            // only under the committees they were checked with: an attestation whose target
+            // is not on this chain may come from a fork with another shuffling (after a
+            // partition heals), and its signature would not verify here.
+            if !target_on_chain(&scratch, &attestation.data, &self.head) {
+                continue;
+            }
             let position = block.body.attestations.len();
             if process_attestation_with(&mut scratch, &attestation, &mut context, position).is_ok()
             {
@@ -527,4 +534,18 @@ pub fn invalid_data_root(shard: Shard, start_epoch: u64, end_epoch: u64) -> Root
         bytes.extend_from_slice(&value.to_le_bytes());
     }
     consensus::hash::hash(&bytes)
+}
+
+/// Whether `data`'s target checkpoint is on the chain of `state` (whose latest block is
+/// `head`): then everything up to the target epoch's start, and so its shuffling, is shared.
+fn target_on_chain<P: consensus::Preset>(
+    state: &consensus::BeaconState<P>,
+    data: &consensus::AttestationData,
+    head: &Root,
+) -> bool {
+    let start = consensus::accessors::compute_start_slot_of_epoch::<P>(data.target.epoch);
+    if start >= state.slot {
+        return data.target.root == *head;
+    }
+    get_block_root_at_slot(state, start).is_ok_and(|root| root == data.target.root)
 }

@@ -39,6 +39,11 @@ pub use libp2p;
 /// The identify protocol version: peers of another version are not ours.
 pub const PROTOCOL_VERSION: &str = "/shardnode/1";
 
+/// How often each connection is pinged, and how long an answer may take before the
+/// connection counts as dead and is closed (a cut link is noticed within about 6 s).
+pub const PING_INTERVAL: Duration = Duration::from_secs(2);
+pub const PING_TIMEOUT: Duration = Duration::from_secs(4);
+
 /// What the service is started with.
 #[derive(Clone, Debug)]
 pub struct P2pConfig {
@@ -257,7 +262,11 @@ impl Network {
                             PROTOCOL_VERSION.to_string(),
                             key.public(),
                         )),
-                        ping: ping::Behaviour::new(ping::Config::new()),
+                        ping: ping::Behaviour::new(
+                            ping::Config::new()
+                                .with_interval(PING_INTERVAL)
+                                .with_timeout(PING_TIMEOUT),
+                        ),
                         blocked: allow_block_list::Behaviour::default(),
                         limits: connection_limits::Behaviour::new(
                             connection_limits::ConnectionLimits::default()
@@ -609,6 +618,17 @@ impl Network {
                 for addr in info.listen_addrs {
                     self.swarm.add_peer_address(peer_id, addr);
                 }
+            }
+            // A connection that stops answering pings is dead (a cut link, a frozen peer):
+            // closed, so the peer counts as away and is re-dialled on a fresh connection
+            // once it can be reached, instead of waiting out TCP's retransmission backoff.
+            BehaviourEvent::Ping(ping::Event {
+                peer,
+                connection,
+                result: Err(failure),
+            }) => {
+                tracing::info!(%peer, %failure, "closing a connection that stopped answering pings");
+                self.swarm.close_connection(connection);
             }
             _ => {}
         }
