@@ -422,7 +422,43 @@ fn the_commands_move_records_between_data_dirs_and_refuse_a_running_node() {
         let out = import(&b);
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("in use by a running node"));
+        let out = shardnode(&[
+            "slashing-protection",
+            "export",
+            "--data-dir",
+            b.to_str().unwrap(),
+            "--genesis",
+            g,
+        ]);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("in use by a running node"));
     }
+    // The data dir holds this chain: with another chain's genesis, export refuses and names
+    // both chains.
+    let other_genesis = dir.0.join("other.toml");
+    shardnode::runtime::genesis_file::GenesisFile {
+        chain: consensus::ChainConfig {
+            validator_count: 128,
+            ..consensus::ChainConfig::default()
+        },
+        accounts: genesis_file.accounts,
+    }
+    .write(&other_genesis)
+    .unwrap();
+    let out = shardnode(&[
+        "slashing-protection",
+        "export",
+        "--data-dir",
+        a.to_str().unwrap(),
+        "--genesis",
+        other_genesis.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another chain"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A file for another chain is refused and names both roots.
     let other = text.replace(
         &parsed.metadata.genesis_validators_root,

@@ -1,6 +1,6 @@
 //! Bad bytes from a peer, at the node's boundary (`Node::handle`): every gossip topic answers
 //! garbage with a typed rejection naming the rule, per-topic checks reject what belongs
-//! elsewhere, a forged attestation is rejected by its signature rule, and bad requests and
+//! elsewhere, an attestation that fits no committee is rejected by an attestation rule, and bad requests and
 //! responses are reported as the peer's misbehaviour. Nothing panics and nothing is kept.
 
 mod support;
@@ -92,7 +92,7 @@ fn messages_that_belong_elsewhere_are_rejected_by_the_topic_rule() {
 }
 
 #[test]
-fn a_forged_attestation_is_rejected_by_its_rule() {
+fn an_attestation_that_does_not_fit_its_committee_is_rejected_by_an_attestation_rule() {
     let mut node = support::node(0..4, Crypto::Real);
     let mut attestation = consensus::Attestation::default();
     attestation.data.target.root = node.genesis_root();

@@ -135,6 +135,8 @@ pub enum SszFailure {
     OffsetOutOfBounds { len: usize },
     #[error("not the canonical encoding of the value it decodes to")]
     NotCanonical,
+    #[error("the SSZ decoder panicked: {0}")]
+    DecoderPanic(String),
 }
 
 impl From<ssz_rs::InstanceError> for SszFailure {
@@ -209,8 +211,11 @@ pub fn decoding_now() -> bool {
 /// ssz_rs 0.9.0 (the latest release) slices a list of variable-size elements by the offsets
 /// it reads without checking them against the end of the buffer, so an offset past the end
 /// panics instead of failing (found by `fuzz/`: any list of attestations, slashings or blocks
-/// on the wire). That panic is caught here and becomes the typed error it should have been;
-/// nothing else in the decoder panics (the fuzz targets check it).
+/// on the wire; with overflow checks on, its derived container decoder also subtracts offsets
+/// unchecked). Those panics, recognised by their messages, become the typed error they should
+/// have been, [`SszFailure::OffsetOutOfBounds`]. Any other panic in a decoder is a bug of its
+/// own: it becomes [`SszFailure::DecoderPanic`] with the message (a peer's bytes still never
+/// take the node down), and the fuzz targets report that variant as a finding.
 pub fn decode<T: SimpleSerialize>(bytes: &[u8]) -> Result<T, DecodeError> {
     let type_name = std::any::type_name::<T>();
     let was = DECODING.with(|d| d.replace(true));
@@ -233,10 +238,24 @@ pub fn decode<T: SimpleSerialize>(bytes: &[u8]) -> Result<T, DecodeError> {
             type_name,
             reason: e.into(),
         }),
-        Err(_) => Err(DecodeError {
-            type_name,
-            reason: SszFailure::OffsetOutOfBounds { len: bytes.len() },
-        }),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let known = [
+                "out of range for slice",
+                "slice index starts at",
+                "with overflow",
+            ];
+            let reason = if known.iter().any(|k| message.contains(k)) {
+                SszFailure::OffsetOutOfBounds { len: bytes.len() }
+            } else {
+                SszFailure::DecoderPanic(message)
+            };
+            Err(DecodeError { type_name, reason })
+        }
     }
 }
 

@@ -42,10 +42,8 @@ pub fn mutate(rng: &mut Rng, encoding: Encoding, input: &mut Vec<u8>, other: &[u
         return;
     }
     if encoding == Encoding::Snappy && rng.chance(4, 5) {
-        if let Ok(mut inner) = snap::raw::Decoder::new().decompress_vec(input) {
-            let other_inner = snap::raw::Decoder::new()
-                .decompress_vec(other)
-                .unwrap_or_default();
+        if let Some(mut inner) = unsnappy(input) {
+            let other_inner = unsnappy(other).unwrap_or_default();
             rounds(rng, Encoding::Bytes, &mut inner, &other_inner);
             if let Ok(packed) = snap::raw::Encoder::new().compress_vec(&inner) {
                 *input = packed;
@@ -54,6 +52,17 @@ pub fn mutate(rng: &mut Rng, encoding: Encoding, input: &mut Vec<u8>, other: &[u
         }
     }
     rounds(rng, encoding, input, other);
+}
+
+/// Decompresses a snappy block, unless its header claims more than snappy can expand to (the
+/// bound the node applies, `networking::codec::MAX_SNAPPY_EXPANSION`): a mutated header must
+/// not make the mutator itself allocate gigabytes.
+fn unsnappy(bytes: &[u8]) -> Option<Vec<u8>> {
+    let claimed = snap::raw::decompress_len(bytes).ok()?;
+    if claimed > bytes.len().saturating_mul(32).saturating_add(64) {
+        return None;
+    }
+    snap::raw::Decoder::new().decompress_vec(bytes).ok()
 }
 
 fn rounds(rng: &mut Rng, encoding: Encoding, input: &mut Vec<u8>, other: &[u8]) {

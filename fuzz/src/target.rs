@@ -43,10 +43,11 @@ impl std::fmt::Debug for Target {
 }
 
 /// The class of an error message: its text with every run of digits replaced by `#`, every
-/// quoted or back-quoted part by `"…"` (parsers quote the input back), and cut at 64
-/// characters, so the same rule on other values is one class.
+/// quoted or back-quoted part by `"…"` (parsers quote the input back), and cut at 160
+/// characters (long enough to pass a type path such as `consensus::containers::…`), so the
+/// same rule on other values is one class.
 pub fn class_of(message: &str) -> String {
-    let mut out = String::with_capacity(64);
+    let mut out = String::with_capacity(160);
     let mut in_digits = false;
     let mut quote: Option<char> = None;
     for c in message.chars() {
@@ -69,16 +70,21 @@ pub fn class_of(message: &str) -> String {
             out.push(c);
             in_digits = false;
         }
-        if out.len() >= 64 {
+        if out.len() >= 160 {
             break;
         }
     }
     out
 }
 
-/// A refusal of `error`, classed by [`class_of`].
+/// A refusal of `error`, classed by [`class_of`]; a decoder panic that `sszx::decode` caught
+/// without recognising it (`SszFailure::DecoderPanic`) is a finding, not a refusal.
 pub fn refused(error: impl std::fmt::Display) -> Verdict {
-    Verdict::Refused(class_of(&error.to_string()))
+    let text = error.to_string();
+    if text.contains("the SSZ decoder panicked") {
+        return Verdict::Wrong(text);
+    }
+    Verdict::Refused(class_of(&text))
 }
 
 #[cfg(test)]

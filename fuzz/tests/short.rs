@@ -62,3 +62,21 @@ fn every_target_survives_its_corpus_and_mutations() {
     let _ = std::fs::remove_dir_all(&findings);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The fuzzer's first non-canonical finding, kept: ssz_rs alone decodes these 39,578 bytes to
+/// a beacon state whose encoding is its first 20,881 bytes; `sszx::decode` refuses them.
+#[test]
+fn a_non_canonical_state_the_fuzzer_found_is_refused() {
+    use ssz_rs::Deserialize;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("regressions/noncanonical-beacon-state.bin");
+    let bytes = std::fs::read(&path).expect("regression input");
+    let lenient = consensus::BeaconState::<consensus::Minimal>::deserialize(&bytes)
+        .expect("ssz_rs alone accepts it");
+    let mut again = Vec::new();
+    ssz_rs::Serialize::serialize(&lenient, &mut again).expect("encodes");
+    assert_ne!(again, bytes, "not its canonical encoding");
+    let err = consensus::sszx::decode::<consensus::BeaconState<consensus::Minimal>>(&bytes)
+        .expect_err("refused");
+    assert_eq!(err.reason, consensus::sszx::SszFailure::NotCanonical);
+}

@@ -199,16 +199,23 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
             .context("cannot install the Ctrl-C handler")?;
     }
     let netns = if args.netns {
-        let groups = args
+        let refused = plan::simulation_only(&args.scenario, true);
+        if !refused.is_empty() {
+            bail!(
+                "these scenario keys only a simulation can honour; a cluster refuses them: {}",
+                refused.join(", ")
+            );
+        }
+        let nodes = args.scenario.validator_ranges().len();
+        let bridges = args
             .scenario
             .network
             .partitions
             .iter()
-            .map(|p| p.groups.len())
+            .map(|p| netns::Netns::bridges_for(&p.groups, nodes))
             .max()
             .unwrap_or(1);
-        let nodes = args.scenario.validator_ranges().len();
-        Some(netns::Netns::create(nodes, groups)?)
+        Some(netns::Netns::create(nodes, bridges)?)
     } else {
         None
     };

@@ -68,6 +68,7 @@ impl Netns {
         if nodes > 250 {
             bail!("--netns supports at most 250 nodes, not {nodes}");
         }
+        sweep_leftovers();
         let tag = std::process::id();
         let mut netns = Self {
             tag,
@@ -156,29 +157,44 @@ impl Netns {
         ip(&["link", "set", host, "up"])
     }
 
-    /// Cuts the network into `groups` (node indices; a node in no group stays with group 0):
-    /// each group's data links move to its own bridge.
+    /// The data bridges a partition into `groups` needs: one per group and one per node in
+    /// no group (alone, as the simulator's partitions have it).
+    pub fn bridges_for(groups: &[Vec<u64>], nodes: usize) -> usize {
+        let listed: std::collections::BTreeSet<u64> = groups.iter().flatten().copied().collect();
+        groups.len() + (0..nodes as u64).filter(|n| !listed.contains(n)).count()
+    }
+
+    /// Cuts the network into `groups` (node indices): each group's data links move to its own
+    /// bridge, and each node in no group to a bridge of its own.
     pub fn partition(&self, groups: &[Vec<u64>]) -> Result<()> {
+        let needed = Self::bridges_for(groups, self.nodes);
+        if needed > self.data_bridges {
+            bail!(
+                "a partition needing {needed} bridges, {} made",
+                self.data_bridges
+            );
+        }
+        let mut bridge_of = vec![None; self.nodes];
         for (group, members) in groups.iter().enumerate() {
-            if group >= self.data_bridges {
-                bail!(
-                    "partition with {} groups, {} bridges",
-                    groups.len(),
-                    self.data_bridges
-                );
-            }
             for &node in members {
-                let node = node as usize;
-                if node < self.nodes {
-                    ip(&[
-                        "link",
-                        "set",
-                        &self.data_link(node),
-                        "master",
-                        &self.bridge(group),
-                    ])?;
+                if let Some(slot) = bridge_of.get_mut(node as usize) {
+                    *slot = Some(group);
                 }
             }
+        }
+        let mut next_alone = groups.len();
+        for (node, bridge) in bridge_of.into_iter().enumerate() {
+            let bridge = bridge.unwrap_or_else(|| {
+                next_alone += 1;
+                next_alone - 1
+            });
+            ip(&[
+                "link",
+                "set",
+                &self.data_link(node),
+                "master",
+                &self.bridge(bridge),
+            ])?;
         }
         Ok(())
     }
@@ -200,6 +216,55 @@ impl Netns {
     /// The command prefix that runs a program in node `i`'s namespace.
     pub fn exec_prefix(&self, i: usize) -> Vec<String> {
         vec!["netns".into(), "exec".into(), self.namespace(i)]
+    }
+}
+
+/// Whether process `pid` is alive.
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The pid a name of ours carries (`shardnode-<pid>-<i>`, `snb<pid>-<g>`, `snk<pid>`,
+/// `snd<pid>-<i>`, `snc<pid>-<i>`), if it is one of ours.
+fn pid_of(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix("shardnode-").or_else(|| {
+        ["snb", "snk", "snd", "snc"]
+            .iter()
+            .find_map(|p| name.strip_prefix(p))
+    })?;
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
+}
+
+fn ip_output(args: &[&str]) -> String {
+    Command::new("ip")
+        .args(args)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+/// Removes the namespaces and links of cluster runs whose process is gone: a cluster killed
+/// with SIGKILL never ran its `Drop` (its nodes died with it, by the parent-death signal, but
+/// its namespaces and bridges stayed).
+fn sweep_leftovers() {
+    for line in ip_output(&["netns", "list"]).lines() {
+        let Some(ns) = line.split_whitespace().next() else {
+            continue;
+        };
+        if ns.starts_with("shardnode-") && pid_of(ns).is_some_and(|pid| !alive(pid)) {
+            let _ = ip(&["netns", "delete", ns]);
+        }
+    }
+    // `ip -o link` lines read "7: snb123-0: <...>", a veth end "9: snd123-0@if8: <...>".
+    for line in ip_output(&["-o", "link"]).lines() {
+        let Some(name) = line.split(':').nth(1).map(str::trim) else {
+            continue;
+        };
+        let name = name.split('@').next().unwrap_or(name);
+        if name.starts_with("sn") && pid_of(name).is_some_and(|pid| !alive(pid)) {
+            let _ = ip(&["link", "delete", name]);
+        }
     }
 }
 

@@ -59,6 +59,18 @@ pub fn simulation_only(scenario: &Scenario, netns: bool) -> Vec<String> {
     if !network.links.is_empty() {
         refused.push("[[network.links]]".to_string());
     }
+    let mut spans: Vec<(u64, u64)> = network
+        .partitions
+        .iter()
+        .map(|p| (p.start_slot, p.heal_slot))
+        .collect();
+    spans.sort_unstable();
+    if netns && spans.windows(2).any(|w| w[1].0 < w[0].1) {
+        refused.push(
+            "overlapping [[network.partitions]] (a cluster cuts one partition at a time)"
+                .to_string(),
+        );
+    }
     if !network.partitions.is_empty() && !netns {
         refused.push("[[network.partitions]] (a cluster makes them real with --netns)".to_string());
     }

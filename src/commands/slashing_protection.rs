@@ -5,6 +5,8 @@
 use anyhow::{Context, Result};
 use beacon::slashing_protection::{MergeOutcome, SlashingProtection};
 use beacon::store::{Store, StoreError};
+use consensus::primitives::Root;
+use consensus::sszx::SigningRoot;
 use consensus::{Mainnet, Minimal, Preset, PresetName};
 use shardnode::interchange::{ChainKeys, Interchange};
 use shardnode::runtime::genesis_file::GenesisFile;
@@ -40,18 +42,30 @@ pub enum SlashingProtectionCommand {
     },
 }
 
-/// The chain's `genesis_validators_root` and validator keys, from its genesis file.
-pub fn chain_keys(genesis: &Path) -> Result<ChainKeys> {
+/// The chain of a genesis file: its `genesis_validators_root` and validator keys (for the
+/// file) and its genesis block root (which names the chain a data dir holds).
+pub struct Chain {
+    pub keys: ChainKeys,
+    pub genesis_root: Root,
+}
+
+/// The chain of the genesis file at `genesis`.
+pub fn chain_of(genesis: &Path) -> Result<Chain> {
     let genesis = GenesisFile::read(genesis)?;
     match genesis.chain.preset {
-        PresetName::Minimal => keys_of::<Minimal>(&genesis),
-        PresetName::Mainnet => keys_of::<Mainnet>(&genesis),
+        PresetName::Minimal => chain_from::<Minimal>(&genesis),
+        PresetName::Mainnet => chain_from::<Mainnet>(&genesis),
     }
 }
 
-fn keys_of<P: Preset>(genesis: &GenesisFile) -> Result<ChainKeys> {
+fn chain_from<P: Preset>(genesis: &GenesisFile) -> Result<Chain> {
     let state = beacon::genesis::genesis_from_config::<P>(&genesis.chain)
         .context("building the genesis state")?;
+    let genesis_root = consensus::BeaconBlock {
+        state_root: consensus::sszx::hash_tree_root(&state),
+        ..consensus::BeaconBlock::default()
+    }
+    .signing_root();
     let root = consensus::sszx::hash_tree_root(&state.validators);
     let pubkeys = state
         .validators
@@ -62,13 +76,22 @@ fn keys_of<P: Preset>(genesis: &GenesisFile) -> Result<ChainKeys> {
             key
         })
         .collect();
-    Ok(ChainKeys::new(root.0, pubkeys))
+    Ok(Chain {
+        keys: ChainKeys::new(root.0, pubkeys),
+        genesis_root,
+    })
 }
 
-fn open_store(data_dir: &Path) -> Result<Store> {
+/// The data dir's store, claimed for (or checked to hold) `chain`: records of another chain
+/// are neither exported under this chain's name nor imported beside its blocks.
+fn open_store(data_dir: &Path, chain: &Chain) -> Result<Store> {
     let database = data_dir.join("chain.redb");
     match Store::open_file(&database) {
-        Ok(store) => Ok(store),
+        Ok(mut store) => {
+            beacon::node::claim_store(&mut store, &chain.genesis_root)
+                .with_context(|| format!("{} and --genesis", data_dir.display()))?;
+            Ok(store)
+        }
         Err(StoreError::InUse) => anyhow::bail!(
             "the data dir {} is in use by a running node: stop it first (a record exported or \
              imported while it signs would be stale)",
@@ -85,15 +108,15 @@ pub fn run(command: SlashingProtectionCommand) -> Result<()> {
             genesis,
             out,
         } => {
-            let chain = chain_keys(&genesis)?;
+            let chain = chain_of(&genesis)?;
             anyhow::ensure!(
                 data_dir.join("chain.redb").exists(),
                 "{} holds no node database (chain.redb)",
                 data_dir.display()
             );
-            let store = open_store(&data_dir)?;
+            let store = open_store(&data_dir, &chain)?;
             let protection = SlashingProtection::load(&store)?;
-            let file = Interchange::export(&chain, protection.records())?;
+            let file = Interchange::export(&chain.keys, protection.records())?;
             let json = file.to_json();
             match out {
                 Some(path) => std::fs::write(&path, json + "\n")
@@ -111,15 +134,15 @@ pub fn run(command: SlashingProtectionCommand) -> Result<()> {
             genesis,
             file,
         } => {
-            let chain = chain_keys(&genesis)?;
+            let chain = chain_of(&genesis)?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let records = Interchange::parse(&text)
-                .and_then(|f| f.records(&chain))
+                .and_then(|f| f.records(&chain.keys))
                 .with_context(|| format!("refusing {}: nothing was imported", file.display()))?;
             std::fs::create_dir_all(&data_dir)
                 .with_context(|| format!("cannot create {}", data_dir.display()))?;
-            let mut store = open_store(&data_dir)?;
+            let mut store = open_store(&data_dir, &chain)?;
             let mut protection = SlashingProtection::load(&store)?;
             let outcomes = protection.import(&mut store, &records)?;
             let raised = outcomes

@@ -53,6 +53,7 @@ pub mod slasher;
 pub mod slashing_pool;
 mod slashings;
 mod store_chain;
+pub use store_chain::claim_store;
 pub mod submit;
 pub mod summary;
 mod sync;

@@ -9,7 +9,7 @@ use consensus::primitives::Root;
 
 /// Claims an empty store for the chain of `genesis_root` (durably), or checks that the store
 /// already belongs to it.
-pub(super) fn claim_store(store: &mut Store, genesis_root: &Root) -> Result<(), NodeError> {
+pub fn claim_store(store: &mut Store, genesis_root: &Root) -> Result<(), NodeError> {
     match store.meta(GENESIS_ROOT_KEY)? {
         Some(stored) if stored.as_slice() == genesis_root.0.as_slice() => Ok(()),
         Some(stored) => Err(NodeError::OtherChain {

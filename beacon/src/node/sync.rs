@@ -58,6 +58,9 @@ impl<P: Preset> Node<P> {
                 if status.genesis_root == self.genesis_root {
                     self.peers.insert(from, Some(status));
                 } else {
+                    if let Some(known) = self.peers.get_mut(&from) {
+                        *known = None;
+                    }
                     self.emit(super::Event::PeerMisbehaved {
                         peer: from,
                         reason: Misbehaviour::OtherGenesis {

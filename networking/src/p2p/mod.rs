@@ -39,8 +39,9 @@ pub use libp2p;
 /// The identify protocol version: peers of another version are not ours.
 pub const PROTOCOL_VERSION: &str = "/shardnode/1";
 
-/// How often each connection is pinged, and how long an answer may take before the
-/// connection counts as dead and is closed (a cut link is noticed within about 6 s).
+/// How often each connection is pinged, and how long an answer may take. libp2p reports a
+/// connection's second consecutive failure (the first is forgiven), when it is closed: a cut
+/// link is noticed within about 12 s.
 pub const PING_INTERVAL: Duration = Duration::from_secs(2);
 pub const PING_TIMEOUT: Duration = Duration::from_secs(4);
 
@@ -625,7 +626,7 @@ impl Network {
             BehaviourEvent::Ping(ping::Event {
                 peer,
                 connection,
-                result: Err(failure),
+                result: Err(failure @ (ping::Failure::Timeout | ping::Failure::Other { .. })),
             }) => {
                 tracing::info!(%peer, %failure, "closing a connection that stopped answering pings");
                 self.swarm.close_connection(connection);
