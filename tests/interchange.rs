@@ -8,7 +8,7 @@ use beacon::slashing_protection::{MergeOutcome, SlashingProtection, SlashingReco
 use beacon::store::{SimDisk, Store};
 use shardnode::interchange::{ChainKeys, Interchange, InterchangeError};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const ROOT: [u8; 32] = [0x42; 32];
 
@@ -344,6 +344,22 @@ impl Drop for TempDir {
     }
 }
 
+/// `shardnode slashing-protection export` of `data_dir` under `genesis` (to `out` if given).
+fn export(data_dir: &Path, genesis: &Path, out: Option<&Path>) -> std::process::Output {
+    let mut args = vec![
+        "slashing-protection",
+        "export",
+        "--data-dir",
+        data_dir.to_str().unwrap_or(""),
+        "--genesis",
+        genesis.to_str().unwrap_or(""),
+    ];
+    if let Some(out) = out {
+        args.extend(["--out", out.to_str().unwrap_or("")]);
+    }
+    shardnode(&args)
+}
+
 fn shardnode(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_shardnode"))
         .args(args)
@@ -375,16 +391,7 @@ fn the_commands_move_records_between_data_dirs_and_refuse_a_running_node() {
         protection.approve_block(&mut store, 5, 40).unwrap();
     }
     let exported = dir.0.join("a.json");
-    let out = shardnode(&[
-        "slashing-protection",
-        "export",
-        "--data-dir",
-        a.to_str().unwrap(),
-        "--genesis",
-        g,
-        "--out",
-        exported.to_str().unwrap(),
-    ]);
+    let out = export(&a, &genesis, Some(&exported));
     assert!(
         out.status.success(),
         "{}",
@@ -422,14 +429,7 @@ fn the_commands_move_records_between_data_dirs_and_refuse_a_running_node() {
         let out = import(&b);
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("in use by a running node"));
-        let out = shardnode(&[
-            "slashing-protection",
-            "export",
-            "--data-dir",
-            b.to_str().unwrap(),
-            "--genesis",
-            g,
-        ]);
+        let out = export(&b, &genesis, None);
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("in use by a running node"));
     }
@@ -445,14 +445,7 @@ fn the_commands_move_records_between_data_dirs_and_refuse_a_running_node() {
     }
     .write(&other_genesis)
     .unwrap();
-    let out = shardnode(&[
-        "slashing-protection",
-        "export",
-        "--data-dir",
-        a.to_str().unwrap(),
-        "--genesis",
-        other_genesis.to_str().unwrap(),
-    ]);
+    let out = export(&a, &other_genesis, None);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("another chain"),
