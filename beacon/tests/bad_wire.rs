@@ -28,6 +28,17 @@ fn verdict(node: &mut Node<Minimal>, topic: Topic, bytes: Vec<u8>) -> Verdict {
     .expect("one verdict per message")
 }
 
+/// Connects `peer` and returns the id of the status request the node sends it.
+fn status_request(node: &mut Node<Minimal>, peer: u64) -> u64 {
+    node.handle(Input::PeerConnected(peer))
+        .into_iter()
+        .find_map(|o| match o {
+            Output::SendRequest { id, to, .. } if to == peer => Some(id),
+            _ => None,
+        })
+        .expect("a status request")
+}
+
 fn misbehaviour(outputs: Vec<Output>) -> Option<Misbehaviour> {
     outputs.into_iter().find_map(|o| match o {
         Output::Event(Event::PeerMisbehaved { reason, .. }) => Some(reason),
@@ -149,14 +160,7 @@ fn bad_requests_and_responses_are_the_peers_misbehaviour() {
         "a foreign status request is reported"
     );
     // A peer connects: the node asks its status; garbage comes back.
-    let sent = node.handle(Input::PeerConnected(4));
-    let id = sent
-        .iter()
-        .find_map(|o| match o {
-            Output::SendRequest { id, to: 4, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a status request");
+    let id = status_request(&mut node, 4);
     let reason = misbehaviour(node.handle(Input::Response {
         from: 4,
         id,
@@ -168,14 +172,7 @@ fn bad_requests_and_responses_are_the_peers_misbehaviour() {
         "{reason:?}"
     );
     // Another peer answers with the status of another chain.
-    let sent = node.handle(Input::PeerConnected(5));
-    let id = sent
-        .iter()
-        .find_map(|o| match o {
-            Output::SendRequest { id, to: 5, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a status request");
+    let id = status_request(&mut node, 5);
     let other = networking::Response::Status(other_status);
     let reason = misbehaviour(node.handle(Input::Response {
         from: 5,

@@ -55,11 +55,16 @@ pub fn mutate(rng: &mut Rng, encoding: Encoding, input: &mut Vec<u8>, other: &[u
 }
 
 /// Decompresses a snappy block, unless its header claims more than snappy can expand to (the
-/// bound the node applies, `networking::codec::MAX_SNAPPY_EXPANSION`): a mutated header must
-/// not make the mutator itself allocate gigabytes.
+/// bound the node applies): a mutated header must not make the mutator itself allocate
+/// gigabytes.
 fn unsnappy(bytes: &[u8]) -> Option<Vec<u8>> {
     let claimed = snap::raw::decompress_len(bytes).ok()?;
-    if claimed > bytes.len().saturating_mul(32).saturating_add(64) {
+    if claimed
+        > bytes
+            .len()
+            .saturating_mul(networking::codec::MAX_SNAPPY_EXPANSION)
+            .saturating_add(64)
+    {
         return None;
     }
     snap::raw::Decoder::new().decompress_vec(bytes).ok()
