@@ -2,6 +2,7 @@
 //! object per line for every event a node reports and every gossip message it rejects, with
 //! the virtual time in ms: `{"t_ms":6012,"node":2,"event":"head","slot":1,...}`.
 
+use crate::signing_journal::JournalEntry;
 use beacon::node::{Event, Output};
 use serde_json::{json, Value};
 
@@ -88,5 +89,12 @@ fn event_json(event: &Event) -> Value {
                     "validator": validator, "reason": reason.to_string()}),
         Event::PeerMisbehaved { peer, reason } => json!({"event": "peer_misbehaved",
                     "peer": peer, "reason": format!("{reason:?}")}),
+        Event::Signed(message) => {
+            let mut line = serde_json::to_value(JournalEntry::from(message)).unwrap_or(Value::Null);
+            if let Some(fields) = line.as_object_mut() {
+                fields.insert("event".into(), json!("signed"));
+            }
+            line
+        }
     }
 }

@@ -20,4 +20,5 @@ pub mod parallel;
 pub mod plots;
 pub mod run_plots;
 pub mod runtime;
+pub mod signing_journal;
 pub mod sweep;

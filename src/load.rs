@@ -54,6 +54,16 @@ pub struct LoadPlan {
     pub accounts: u64,
     /// Stop after this long waiting for the last inclusions once the load ends.
     pub drain: Duration,
+    /// Where every accepted transaction is announced (the cluster's chaos checks follow them).
+    pub accepted: Option<std::sync::mpsc::Sender<Accepted>>,
+}
+
+/// A transaction the generator submitted and an API accepted.
+#[derive(Clone, Copy, Debug)]
+pub struct Accepted {
+    pub hash: Root,
+    /// The API (index into [`LoadPlan::apis`]) that accepted it.
+    pub api: usize,
 }
 
 /// Percentiles of one latency.
@@ -425,6 +435,12 @@ pub fn run(plan: &LoadPlan, progress: &mut dyn FnMut(Duration, u64)) -> Result<L
                             match answer {
                                 Ok(()) => {
                                     report.accepted += 1;
+                                    if let Some(sink) = &plan.accepted {
+                                        let _ = sink.send(Accepted {
+                                            hash: tx.root(),
+                                            api: used_api,
+                                        });
+                                    }
                                     if let Some(pending) = senders[*index].pending.as_mut() {
                                         pending.push_back((tx.nonce, submitted_at));
                                     }

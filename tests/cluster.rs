@@ -1,6 +1,6 @@
 //! Real clusters of `shardnode node` processes on 127.0.0.1: finality like the simulator's, a
-//! node killed with SIGKILL and restarted, a rogue peer banned, a second process on a live
-//! data dir refused.
+//! node killed with SIGKILL and restarted, random kill -9s under load losing nothing, a rogue
+//! peer banned, a second process on a live data dir refused.
 //!
 //! Every test is bounded in time and stops what it started, even when it fails: the cluster
 //! process is stopped by its pid (SIGTERM, then SIGKILL), and its nodes die with it (they are
@@ -259,6 +259,55 @@ fn a_node_killed_mid_epoch_restarts_and_catches_up_while_the_cluster_finalizes()
     let reopened: Vec<&str> = log.lines().filter(|l| l.contains("node open")).collect();
     assert_eq!(reopened.len(), 2, "{log}");
     assert!(!reopened[1].contains("head_slot=0 "), "{}", reopened[1]);
+}
+
+/// Five `kill -9`s of random nodes at random moments under load (the CI pass of
+/// `scripts/chaos.sh`): every end-of-run check holds and checked something.
+#[test]
+fn random_kill_9s_under_load_lose_nothing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let scratch = Scratch::new("chaos");
+    let out = scratch.path().join("cluster");
+    let extra = ["--chaos-kills", "5", "--chaos-seed", "1", "--tps", "20"];
+    let run = Started::spawn(cluster(&out, 4, 12, &extra)).wait(Duration::from_secs(240));
+    let summary = read_json(&out.join("summary.json"));
+    assert_finalized(&summary, &run);
+    let kills = summary["kills"].as_array().expect("kills");
+    assert_eq!(kills.len(), 5, "{summary:#}");
+    let restarts: u64 = summary["per_node"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["restarts"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(restarts, 5, "{summary:#}");
+    let checks = &summary["checks"];
+    assert_eq!(checks["finality_regressions"], serde_json::json!([]));
+    assert_eq!(checks["supply_violations"], serde_json::json!([]));
+    assert!(
+        checks["supply_checks"].as_u64().unwrap_or(0) > 1000,
+        "{checks:#}"
+    );
+    let txs = &checks["finalized_transactions"];
+    let finalized = txs["finalized"].as_u64().unwrap_or(0);
+    assert!(
+        finalized >= 100,
+        "too few transactions seen finalized: {txs:#}"
+    );
+    assert_eq!(txs["rechecked"].as_u64(), Some(4 * finalized), "{txs:#}");
+    assert_eq!(txs["lost"], serde_json::json!([]), "{txs:#}");
+    let audit = &checks["signing_audit"];
+    for kind in ["attestations", "beacon_blocks", "shard_blocks"] {
+        assert!(audit[kind].as_u64().unwrap_or(0) > 0, "{audit:#}");
+    }
+    assert_eq!(audit["validators"].as_u64(), Some(256), "{audit:#}");
+    assert_eq!(audit["slashable_pairs"], serde_json::json!([]), "{audit:#}");
+    // Every restart reopened the node from its data dir.
+    for node in summary["per_node"].as_array().expect("nodes") {
+        let log = std::fs::read_to_string(node["log"].as_str().expect("log")).expect("log");
+        let opened = log.lines().filter(|l| l.contains("node open")).count() as u64;
+        assert_eq!(opened, 1 + node["restarts"].as_u64().unwrap_or(0), "{log}");
+    }
 }
 
 #[test]

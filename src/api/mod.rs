@@ -23,7 +23,7 @@ use crate::runtime::clock::WallClock;
 use crate::runtime::stats::{Delays, RuntimeStats};
 use crate::runtime::tx_index::TxIndex;
 use crate::runtime::worker::NodeHandle;
-use ::beacon::node::NodeSummary;
+use ::beacon::node::{NodeSummary, ShardSupply};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -79,6 +79,9 @@ pub struct Status {
     pub node: NodeSummary,
     pub runtime: RuntimeStats,
     pub block_delays: Delays,
+    /// Each shard's supply at its head: `total_balance + burned_fees + receipts_sent -
+    /// receipts_credited` stays what genesis gave the shard.
+    pub supply: Vec<ShardSupply>,
 }
 
 /// Every path of the API.
@@ -168,7 +171,11 @@ async fn block_delays<P: Preset>(State(state): State<ApiState<P>>) -> Response {
 }
 
 async fn status<P: Preset>(State(state): State<ApiState<P>>) -> Response {
-    let Some(node) = state.node.query(|node| node.summary()).await else {
+    let Some((node, supply)) = state
+        .node
+        .query(|node| (node.summary(), node.supply()))
+        .await
+    else {
         return ApiError::shutting_down().into_response();
     };
     let runtime = state.stats().clone();
@@ -177,6 +184,7 @@ async fn status<P: Preset>(State(state): State<ApiState<P>>) -> Response {
         node,
         runtime,
         block_delays,
+        supply,
     })
     .into_response()
 }

@@ -17,6 +17,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use beacon::node::shard_chain::Settled;
 use beacon::node::{Node, SubmitError};
 use consensus::primitives::{Root, Shard};
 use consensus::Preset;
@@ -377,13 +378,21 @@ fn transaction_status<P: Preset>(node: &Node<P>, hash: &Root, record: &TxRecord)
 }
 
 /// `finalized` or `included` when the block of `at` is canonical; `None` when it is not.
-/// A block pruned away below the shard chain's finalized root counts as finalized: the index
+/// A block pruned away below the shard chain's finalized root is `finalized` if it is the
+/// block finality kept at its slot, `unknown` if it is older than the chain remembers: the index
 /// keeps the latest inclusion seen, which after a reorg is the block that won.
 fn inclusion_status<P: Preset>(node: &Node<P>, at: &Inclusion) -> Option<&'static str> {
     let chain = node.shard_chain(at.shard)?;
     let oldest_slot = chain.entry(&chain.root()).map_or(0, |e| e.slot);
     if chain.entry(&at.block_root).is_none() {
-        return (at.slot <= oldest_slot).then_some("finalized");
+        if at.slot > oldest_slot {
+            return None;
+        }
+        return match chain.settled(at.slot, &at.block_root) {
+            Settled::Finalized => Some("finalized"),
+            Settled::NotCanonical => None,
+            Settled::Unknown => Some("unknown"),
+        };
     }
     if !chain.is_ancestor(&at.block_root, &chain.head_root()) {
         return None;

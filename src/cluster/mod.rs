@@ -6,6 +6,7 @@
 //! when a node dies unexpectedly; every node is stopped in every case, and `summary.json`
 //! says what happened.
 
+pub mod chaos;
 pub mod monitor;
 pub mod netns;
 pub mod plan;
@@ -83,6 +84,8 @@ pub struct ClusterArgs {
     pub prometheus: bool,
     /// Every node in its own network namespace; partitions cut real links (`netns`).
     pub netns: bool,
+    /// Random crashes, with the checks that they lost nothing (`chaos`).
+    pub chaos: Option<chaos::Chaos>,
 }
 
 /// One node in `summary.json`.
@@ -135,6 +138,10 @@ pub struct ClusterSummary {
     pub finality_timeline: Vec<FinalityPoint>,
     /// What the network did: `(slot, "partition [[0, 1], [2, 3]]")`, `(slot, "heal")`.
     pub network_events: Vec<(u64, String)>,
+    /// Every crash the cluster made: the node, and the slot and ms into it of the SIGKILL.
+    pub kills: Vec<KillRecord>,
+    /// What crashes must not break (checked on every run; `docs/reliability.md`).
+    pub checks: Checks,
     /// Beacon block arrival after its slot's start, over every node's gossip arrivals.
     pub block_delay_p50_ms: Option<u64>,
     pub block_delay_p99_ms: Option<u64>,
@@ -144,11 +151,68 @@ pub struct ClusterSummary {
     pub per_node: Vec<NodeSummary>,
 }
 
+/// See [`ClusterSummary::kills`].
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct KillRecord {
+    pub node: usize,
+    pub slot: u64,
+    pub ms_into_slot: u64,
+}
+
+/// See [`ClusterSummary::checks`].
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Checks {
+    /// A node whose finalized checkpoint went back (after a restart or not).
+    pub finality_regressions: Vec<String>,
+    /// A node's shard whose supply was not what genesis gave, at any poll.
+    pub supply_violations: Vec<String>,
+    /// Supply checks made (nodes x shards x polls).
+    pub supply_checks: u64,
+    /// Transactions an API called finalized, asked again at every node at the end (with
+    /// `--tps` and `--chaos-kills`).
+    pub finalized_transactions: Option<chaos::TxCheck>,
+    /// The offline audit of every node's signing journal.
+    pub signing_audit: Option<crate::signing_journal::Audit>,
+}
+
+impl Checks {
+    /// The first failed check, if any.
+    pub fn failure(&self) -> Option<String> {
+        if let Some(v) = self.finality_regressions.first() {
+            return Some(format!("safety violation: {v}"));
+        }
+        if let Some(v) = self.supply_violations.first() {
+            return Some(format!("supply not conserved: {v}"));
+        }
+        if let Some(lost) = self
+            .finalized_transactions
+            .as_ref()
+            .and_then(|t| t.lost.first())
+        {
+            return Some(format!("a finalized transaction was lost: {lost}"));
+        }
+        if let Some(pair) = self
+            .signing_audit
+            .as_ref()
+            .and_then(|a| a.slashable_pairs.first())
+        {
+            return Some(format!("slashable signatures published: {pair}"));
+        }
+        None
+    }
+}
+
 /// See [`ClusterSummary::finality_timeline`].
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct FinalityPoint {
     pub slot: u64,
     pub finalized_epoch: u64,
+}
+
+/// When the run ends (Unix ms) and the crashes it makes, in time order.
+struct Schedule {
+    end_ms: u64,
+    crashes: Vec<chaos::Crash>,
 }
 
 /// What `watch` saw besides the outcome.
@@ -157,6 +221,9 @@ struct Watched {
     ledger: FinalityLedger,
     timeline: Vec<FinalityPoint>,
     network_events: Vec<(u64, String)>,
+    kills: Vec<KillRecord>,
+    floor: chaos::FinalityFloor,
+    checks: Checks,
 }
 
 struct RunningNode {
@@ -234,6 +301,8 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
             );
         }
     }
+    let end_ms = run_end_ms(&args, &plan);
+    let crashes = crash_schedule(&args, &plan, end_ms)?;
     let started = Instant::now();
     let mut nodes = Vec::new();
     for node in &plan.nodes {
@@ -276,7 +345,20 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
             ),
         }
     }
-    let load = args.tps.map(|tps| start_load(&args, &plan, tps));
+    let chain = &plan.genesis.chain;
+    let epoch_ms = chain.preset.slots_per_epoch() * chain.slot_duration_ms;
+    let follower = (args.chaos.is_some() && args.tps.is_some()).then(|| {
+        let apis = plan.nodes.iter().map(|n| n.api).collect();
+        chaos::TxFollower::start(
+            apis,
+            Duration::from_millis(2 * epoch_ms),
+            Duration::from_millis(epoch_ms),
+        )
+    });
+    let accepted = follower.as_ref().map(|f| f.sender.clone());
+    let load = args
+        .tps
+        .map(|tps| start_load(&args, &plan, tps, end_ms, accepted));
     let outcome = watch(
         &args,
         &plan,
@@ -284,6 +366,7 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
         &interrupted,
         netns.as_ref(),
         &prefixes,
+        Schedule { end_ms, crashes },
     );
     if let Some(load) = load {
         match load.join() {
@@ -297,6 +380,24 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
             Ok(Err(error)) => println!("\nload failed: {error:#}"),
             Err(_) => println!("\nload failed: its thread panicked"),
         }
+    }
+    let (outcome, mut watched) = outcome;
+    // Checks that need the nodes alive: every transaction seen finalized, at every node.
+    if let Some(follower) = follower {
+        let (finalized, followed, never) = follower.finish();
+        let apis: Vec<_> = plan.nodes.iter().map(|n| n.api).collect();
+        println!(
+            "\nchecking {} finalized transactions at every node ({} followed)",
+            finalized.len(),
+            followed
+        );
+        watched.checks.finalized_transactions = Some(chaos::recheck(
+            &apis,
+            finalized,
+            followed,
+            never,
+            Duration::from_secs(30),
+        ));
     }
     // Figures that need the nodes alive, then stop them all.
     let mut delays = Vec::new();
@@ -312,16 +413,66 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
     if let Some(mut server) = prometheus_server {
         server.process.stop(STOP_GRACE);
     }
-    let (outcome, watched) = outcome;
+    // The offline audit of what every validator signed, once every node has stopped.
+    match chaos::audit_journals(&plan) {
+        Ok(audit) => watched.checks.signing_audit = Some(audit),
+        Err(e) => println!("the signing journals could not be audited: {e:#}"),
+    }
+    let outcome = match watched.checks.failure() {
+        Some(failure) if outcome == "ok" => failure,
+        _ => outcome,
+    };
     let mut summary = summarize(&plan, &nodes, &watched.ledger, delays, started, &outcome);
     summary.finality_timeline = watched.timeline;
     summary.network_events = watched.network_events;
+    summary.kills = watched.kills;
+    summary.checks = watched.checks;
     let path = plan.out.join("summary.json");
     std::fs::write(&path, serde_json::to_string_pretty(&summary)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
     print_summary(&summary);
     println!("\nwrote {}", path.display());
     Ok(outcome == "ok")
+}
+
+/// When the run ends (Unix ms): `--epochs E` covers slots 0 .. E * SLOTS_PER_EPOCH, as the
+/// simulator does (the run ends just before the next slot, and its epoch transition, begins);
+/// `--duration S` ends S seconds from now.
+fn run_end_ms(args: &ClusterArgs, plan: &Plan) -> u64 {
+    let chain = &plan.genesis.chain;
+    let genesis_ms = chain.genesis_time * 1000;
+    match args.length {
+        RunLength::Epochs(epochs) => (genesis_ms
+            + epochs * chain.preset.slots_per_epoch() * chain.slot_duration_ms)
+            .saturating_sub(20),
+        RunLength::Seconds(seconds) => now_ms() + seconds * 1000,
+    }
+}
+
+/// Every crash of the run in time order: each `--kill NODE@SLOT` at its slot's start, and
+/// with `--chaos-kills N` N random ones between the end of epoch 0 and three epochs before
+/// the end (so that the last restarted node is back before the end-of-run checks).
+fn crash_schedule(args: &ClusterArgs, plan: &Plan, end_ms: u64) -> Result<Vec<chaos::Crash>> {
+    let chain = &plan.genesis.chain;
+    let genesis_ms = chain.genesis_time * 1000;
+    let epoch_ms = chain.preset.slots_per_epoch() * chain.slot_duration_ms;
+    let mut crashes: Vec<chaos::Crash> = args
+        .kills
+        .iter()
+        .map(|k| chaos::Crash {
+            node: k.node,
+            at_ms: genesis_ms + k.slot * chain.slot_duration_ms,
+        })
+        .collect();
+    if let Some(random) = args.chaos {
+        let window = genesis_ms + epoch_ms..end_ms.saturating_sub(3 * epoch_ms);
+        if window.is_empty() {
+            bail!("--chaos-kills: the run is too short; crashes need more than 4 epochs");
+        }
+        crashes.extend(chaos::random_crashes(random, plan.nodes.len(), window));
+    }
+    crashes.sort_by_key(|c| (c.at_ms, c.node));
+    Ok(crashes)
 }
 
 /// The load generator on a thread of its own: it waits for genesis and one slot, loads the
@@ -331,15 +482,13 @@ fn start_load(
     args: &ClusterArgs,
     plan: &Plan,
     tps: f64,
+    end_ms: u64,
+    accepted: Option<std::sync::mpsc::Sender<crate::load::Accepted>>,
 ) -> std::thread::JoinHandle<Result<crate::load::LoadReport>> {
     let chain = &plan.genesis.chain;
     let slot_ms = chain.slot_duration_ms;
     let genesis_ms = chain.genesis_time * 1000;
     let start_ms = genesis_ms + slot_ms;
-    let end_ms = match args.length {
-        RunLength::Epochs(epochs) => genesis_ms + epochs * chain.preset.slots_per_epoch() * slot_ms,
-        RunLength::Seconds(seconds) => now_ms() + seconds * 1000,
-    };
     let drain_ms = 2 * slot_ms;
     let load_ms = end_ms.saturating_sub(start_ms + drain_ms + 500);
     let load = crate::load::LoadPlan {
@@ -354,6 +503,7 @@ fn start_load(
         duration: Duration::from_millis(load_ms),
         accounts: 64,
         drain: Duration::from_millis(drain_ms),
+        accepted,
     };
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(start_ms.saturating_sub(now_ms())));
@@ -424,17 +574,18 @@ fn watch(
     interrupted: &AtomicBool,
     netns: Option<&netns::Netns>,
     prefixes: &[Option<Vec<String>>],
+    schedule: Schedule,
 ) -> (String, Watched) {
+    let Schedule {
+        end_ms,
+        mut crashes,
+    } = schedule;
     let chain = &plan.genesis.chain;
     let spe = chain.preset.slots_per_epoch();
     let slot_ms = chain.slot_duration_ms;
     let genesis_ms = chain.genesis_time * 1000;
-    // `--epochs E` covers slots 0 .. E * SLOTS_PER_EPOCH, as the simulator does: the run ends
-    // just before the next slot (and its epoch transition) begins.
-    let end_ms = match args.length {
-        RunLength::Epochs(epochs) => (genesis_ms + epochs * spe * slot_ms).saturating_sub(20),
-        RunLength::Seconds(seconds) => now_ms() + seconds * 1000,
-    };
+    let supply_per_shard =
+        plan.genesis.accounts.accounts_per_shard as u128 * plan.genesis.accounts.balance as u128;
     let mut watched = Watched::default();
     // Partition edges in slot order: (slot, Some(groups)) cuts, (slot, None) heals.
     let mut edges: Vec<(u64, Option<Vec<Vec<u64>>>)> = Vec::new();
@@ -445,8 +596,6 @@ fn watch(
         }
     }
     edges.sort_by_key(|(slot, cut)| (*slot, cut.is_some()));
-    let mut kills = args.kills.clone();
-    kills.sort_by_key(|k| k.slot);
     let mut best_finalized = 0u64;
     // Finality cannot advance before epoch 2 ends; from then on it must within the bound.
     let mut progress_epoch = 2u64;
@@ -460,7 +609,9 @@ fn watch(
     });
     let mut last_line = Instant::now();
     let outcome = loop {
-        let pause = POLL_EVERY.min(Duration::from_millis(end_ms.saturating_sub(now_ms())));
+        // Until the next poll, the end, or the next crash, whichever comes first.
+        let next = crashes.first().map_or(end_ms, |c| c.at_ms.min(end_ms));
+        let pause = POLL_EVERY.min(Duration::from_millis(next.saturating_sub(now_ms())));
         std::thread::sleep(pause);
         let now = now_ms();
         let slot = now.saturating_sub(genesis_ms) / slot_ms.max(1);
@@ -492,19 +643,23 @@ fn watch(
         }
         // Scheduled crashes: SIGKILL, then a restart from the data dir.
         let mut failed_restart = None;
-        while let Some(kill) = kills
-            .first()
-            .copied()
-            .filter(|k| now >= genesis_ms && k.slot <= slot)
-        {
-            kills.remove(0);
+        while let Some(kill) = crashes.first().copied().filter(|c| c.at_ms <= now_ms()) {
+            crashes.remove(0);
+            let now = now_ms();
+            let slot = now.saturating_sub(genesis_ms) / slot_ms.max(1);
+            let into = now.saturating_sub(genesis_ms) % slot_ms.max(1);
             let node = &mut nodes[kill.node];
             println!(
-                "slot {slot}: killing node {} (pid {}) with SIGKILL",
+                "slot {slot} +{into} ms: killing node {} (pid {}) with SIGKILL",
                 kill.node,
                 node.process.pid()
             );
             node.process.kill();
+            watched.kills.push(KillRecord {
+                node: kill.node,
+                slot,
+                ms_into_slot: into,
+            });
             let prefix = prefixes[kill.node].as_deref();
             match NodeProcess::start(&node.plan.settings_path, &node.plan.log, prefix) {
                 Ok(process) => {
@@ -538,11 +693,31 @@ fn watch(
         }
         for node in nodes.iter_mut() {
             if let Ok(status) = monitor::poll(node.plan.api) {
+                let index = node.plan.index;
                 watched
                     .ledger
-                    .record(node.plan.index, &status.node.finalized_checkpoints);
+                    .record(index, &status.node.finalized_checkpoints);
+                let finalized = &status.node.finalized;
+                if let Some(back) = watched
+                    .floor
+                    .record(index, finalized.epoch, &finalized.root)
+                {
+                    watched.checks.finality_regressions.push(back);
+                }
+                watched.checks.supply_checks += status.supply.len() as u64;
+                watched
+                    .checks
+                    .supply_violations
+                    .extend(chaos::supply_violations(
+                        index,
+                        &status.supply,
+                        supply_per_shard,
+                    ));
                 node.status = Some(status);
             }
+        }
+        if let Some(failure) = watched.checks.failure() {
+            break failure;
         }
         let heads: Vec<u64> = nodes
             .iter()
@@ -689,6 +864,8 @@ fn summarize(
         safety_violations: ledger.violations(),
         finality_timeline: Vec::new(),
         network_events: Vec::new(),
+        kills: Vec::new(),
+        checks: Checks::default(),
         block_delay_p50_ms: percentile(&delays, 0.5),
         block_delay_p99_ms: percentile(&delays, 0.99),
         block_delay_samples: delays.len(),
@@ -766,6 +943,7 @@ fn print_summary(s: &ClusterSummary) {
             s.safety_violations.join("; ")
         }
     );
+    print_checks(s);
     for n in &s.per_node {
         println!(
             "node {}  head {}  finalized {}  peers {}  cpu {:.1} s  peak RSS {} MB{}",
@@ -786,4 +964,56 @@ fn print_summary(s: &ClusterSummary) {
         );
     }
     println!("wall time                   {:.1} s", s.wall_seconds);
+}
+
+fn print_checks(s: &ClusterSummary) {
+    let c = &s.checks;
+    let none_or = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            format!("{} ({})", v.len(), v[0])
+        }
+    };
+    if !s.kills.is_empty() {
+        let mut per_node = vec![0u64; s.nodes];
+        for k in &s.kills {
+            if let Some(n) = per_node.get_mut(k.node) {
+                *n += 1;
+            }
+        }
+        println!(
+            "kills (SIGKILL + restart)   {} (per node {:?})",
+            s.kills.len(),
+            per_node
+        );
+    }
+    println!(
+        "finality went back          {}",
+        none_or(&c.finality_regressions)
+    );
+    println!(
+        "supply not conserved        {} of {} shard checks",
+        none_or(&c.supply_violations),
+        c.supply_checks
+    );
+    if let Some(t) = &c.finalized_transactions {
+        println!(
+            "finalized transactions      {} seen finalized of {} followed; {} lookups at the end; lost {}",
+            t.finalized,
+            t.followed,
+            t.rechecked,
+            none_or(&t.lost)
+        );
+    }
+    if let Some(a) = &c.signing_audit {
+        println!(
+            "signing journal audit       {} attestations, {} beacon and {} shard blocks by {} validators; slashable pairs {}",
+            a.attestations,
+            a.beacon_blocks,
+            a.shard_blocks,
+            a.validators,
+            none_or(&a.slashable_pairs)
+        );
+    }
 }

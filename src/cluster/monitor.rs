@@ -47,6 +47,8 @@ pub struct RuntimeView {
 pub struct StatusView {
     pub node: NodeView,
     pub runtime: RuntimeView,
+    #[serde(default)]
+    pub supply: Vec<beacon::node::ShardSupply>,
 }
 
 fn agent() -> ureq::Agent {

@@ -189,6 +189,7 @@ pub fn write_plan(
             api,
             metrics,
             log_level: "info".into(),
+            journal_signatures: true,
         };
         let settings_path = dir.join("node.toml");
         std::fs::write(&settings_path, toml::to_string(&settings)?)

@@ -3,6 +3,7 @@
 
 use super::sim::{build_scenario, SimArgs};
 use anyhow::{bail, Result};
+use shardnode::cluster::chaos::Chaos;
 use shardnode::cluster::{ClusterArgs, Kill, RunLength};
 use std::path::PathBuf;
 
@@ -33,6 +34,14 @@ pub struct ClusterFlags {
     /// Crash node NODE with SIGKILL in slot SLOT and restart it from its data dir (repeatable).
     #[arg(long = "kill", value_name = "NODE@SLOT")]
     pub kills: Vec<Kill>,
+    /// Crash N random nodes with SIGKILL at random moments (from the end of epoch 0 to three
+    /// epochs before the end), restarting each from its data dir; the end-of-run checks say
+    /// whether anything was lost (with `--tps`, finalized transactions too).
+    #[arg(long, value_name = "N")]
+    pub chaos_kills: Option<u64>,
+    /// The seed of the random crashes (the same seed, the same moments and nodes).
+    #[arg(long, default_value_t = 1, requires = "chaos_kills")]
+    pub chaos_seed: u64,
     /// No live status line; a plain line every 5 s.
     #[arg(long)]
     pub quiet: bool,
@@ -83,5 +92,9 @@ pub fn run(flags: ClusterFlags) -> Result<bool> {
         tps: flags.tps,
         prometheus: flags.prometheus,
         netns: flags.netns,
+        chaos: flags.chaos_kills.map(|kills| Chaos {
+            kills,
+            seed: flags.chaos_seed,
+        }),
     })
 }

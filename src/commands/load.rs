@@ -53,6 +53,7 @@ pub fn run(args: LoadArgs) -> Result<()> {
         duration: Duration::from_secs(args.duration),
         accounts: args.accounts,
         drain: Duration::from_secs(args.drain),
+        accepted: None,
     };
     let bar = if args.quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         indicatif::ProgressBar::hidden()

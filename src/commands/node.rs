@@ -36,6 +36,9 @@ pub struct NodeArgs {
     /// Log level or tracing filter [default: info].
     #[arg(long)]
     pub log_level: Option<String>,
+    /// Journal every slashable message the validators sign to DATA_DIR/signed.jsonl.
+    #[arg(long)]
+    pub journal_signatures: bool,
 }
 
 /// The settings: the file's, then each flag given.
@@ -81,6 +84,9 @@ pub fn settings(args: NodeArgs) -> Result<NodeSettings> {
     }
     if let Some(v) = args.log_level {
         settings.log_level = v;
+    }
+    if args.journal_signatures {
+        settings.journal_signatures = true;
     }
     settings.validate()?;
     Ok(settings)

@@ -1,6 +1,7 @@
-//! `shardnode slashing-protection export|import`: moves validators' signing records between
-//! nodes as EIP-3076 interchange files (`shardnode::interchange`, `docs/reliability.md`).
-//! Both need the node stopped: its database is locked while it runs, and the command says so.
+//! `shardnode slashing-protection export|import|audit`: moves validators' signing records
+//! between nodes as EIP-3076 interchange files (`shardnode::interchange`,
+//! `docs/reliability.md`); export and import need the node stopped (its database is locked
+//! while it runs, and the command says so). `audit` checks signing journals offline.
 
 use anyhow::{Context, Result};
 use beacon::slashing_protection::{MergeOutcome, SlashingProtection};
@@ -39,6 +40,14 @@ pub enum SlashingProtectionCommand {
         genesis: PathBuf,
         /// The interchange file.
         file: PathBuf,
+    },
+    /// Look for slashable pairs in signing journals (`signed.jsonl` of nodes run with
+    /// `journal_signatures`), offline: two blocks of one proposer at one slot, a double or a
+    /// surround vote. Fails if there is one.
+    Audit {
+        /// Journal files (any number of nodes; a torn last line is skipped).
+        #[arg(required = true)]
+        journals: Vec<PathBuf>,
     },
 }
 
@@ -127,6 +136,29 @@ pub fn run(command: SlashingProtectionCommand) -> Result<()> {
                 "exported the records of {} validators",
                 protection.records().len()
             );
+            Ok(())
+        }
+        SlashingProtectionCommand::Audit { journals } => {
+            let mut entries = Vec::new();
+            for path in &journals {
+                entries.extend(shardnode::signing_journal::read(path)?);
+            }
+            let audit = shardnode::signing_journal::audit(&entries);
+            println!(
+                "{} journals: {} attestations, {} beacon blocks, {} shard blocks by {} validators",
+                journals.len(),
+                audit.attestations,
+                audit.beacon_blocks,
+                audit.shard_blocks,
+                audit.validators
+            );
+            for pair in &audit.slashable_pairs {
+                println!("slashable: {pair}");
+            }
+            if !audit.slashable_pairs.is_empty() {
+                anyhow::bail!("{} slashable pairs", audit.slashable_pairs.len());
+            }
+            println!("no slashable pair");
             Ok(())
         }
         SlashingProtectionCommand::Import {

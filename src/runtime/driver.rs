@@ -369,6 +369,7 @@ impl<P: Preset> Driver<P> {
                 }
             }
             Event::BeaconBlockImported { .. }
+            | Event::Signed(_)
             | Event::Attested { .. }
             | Event::ShardBlockImported { .. } => {}
         }

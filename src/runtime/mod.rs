@@ -130,7 +130,17 @@ fn run_preset<P: Preset>(settings: NodeSettings, genesis: GenesisFile) -> Result
             stats.peer_id = network.local_peer_id().to_string();
         }
         tracing::info!(peer_id = %network.local_peer_id(), "network up");
-        let tap = tap::Tap::new(metrics.clone(), clock);
+        let mut tap = tap::Tap::new(metrics.clone(), clock);
+        let indexed = tap.index_history(&node);
+        tracing::info!(
+            transactions = indexed,
+            "transaction index rebuilt from the shard chains"
+        );
+        if settings.journal_signatures {
+            tap.journal = Some(crate::signing_journal::Journal::open(
+                &settings.journal_path(),
+            )?);
+        }
         let events = tap.events.sender();
         let txs = tap.txs.clone();
         let worker::Started {

@@ -35,6 +35,10 @@ pub struct NodeSettings {
     /// `info,networking=debug`.
     #[serde(default = "default_log_level")]
     pub log_level: String,
+    /// Append every slashable message the validators sign to `signed.jsonl` in the data dir,
+    /// before it is published (for `shardnode slashing-protection audit`).
+    #[serde(default)]
+    pub journal_signatures: bool,
 }
 
 fn default_listen() -> String {
@@ -101,6 +105,10 @@ impl NodeSettings {
 
     pub fn key_path(&self) -> PathBuf {
         self.data_dir.join("network.key")
+    }
+
+    pub fn journal_path(&self) -> PathBuf {
+        self.data_dir.join(crate::signing_journal::JOURNAL_FILE)
     }
 }
 

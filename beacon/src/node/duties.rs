@@ -4,7 +4,7 @@
 //! first, and the protection record is on disk before the signature exists.
 
 use super::crosslinks::build_crosslink_data;
-use super::io::{Event, Output};
+use super::io::{Event, Output, SignedMessage};
 use super::oracle::Oracle;
 use super::{DutyLog, Node};
 use crate::block::{process_attestation_with, process_block_cached, BlockContext};
@@ -226,6 +226,11 @@ impl<P: Preset> Node<P> {
         if let Ok(root) = self.import_own_beacon_block(block.clone(), post) {
             self.update_head();
             self.emit(Event::Proposed { slot, root });
+            self.emit(Event::Signed(SignedMessage::BeaconBlock {
+                validator: proposer,
+                slot,
+                root: block.signing_root(),
+            }));
             self.publish(GossipMessage::BeaconBlock(Box::new(block.as_ref().clone())));
         }
     }
@@ -347,6 +352,12 @@ impl<P: Preset> Node<P> {
         let root = produced.outcome.block_root;
         self.record_shard_block(block.clone(), produced.outcome, state);
         self.emit(Event::ShardProposed { shard, slot, root });
+        self.emit(Event::Signed(SignedMessage::ShardBlock {
+            validator: proposer,
+            shard,
+            slot,
+            root,
+        }));
         self.publish(GossipMessage::ShardBlock(Box::new(block.as_ref().clone())));
     }
 
@@ -511,6 +522,17 @@ impl<P: Preset> Node<P> {
                 shard,
                 validators: signatures.len(),
             });
+            let root = hash_tree_root(&attestation.data);
+            for (position, _) in bits.iter().enumerate().filter(|(_, signed)| **signed) {
+                if let Some(&validator) = committee.get(position) {
+                    self.emit(Event::Signed(SignedMessage::Attestation {
+                        validator,
+                        source: attestation.data.source.epoch,
+                        target: attestation.data.target.epoch,
+                        root,
+                    }));
+                }
+            }
             self.publish(GossipMessage::Attestation(Box::new(attestation)));
         }
     }

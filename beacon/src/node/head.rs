@@ -42,6 +42,10 @@ impl<P: Preset> Node<P> {
         let finalized = self.fork_choice.finalized_checkpoint().clone();
         if finalized.epoch > self.finalized.epoch {
             self.finalized = finalized.clone();
+            // Finality is durable before anyone hears of it: the blocks that finalized it are
+            // flushed now, not at the next slot, so a crash cannot take a reported finalized
+            // checkpoint back (the restart replays them).
+            let _ = self.store.flush();
             if let Some(state) = self.finalized_state() {
                 let recorded: Vec<(Shard, Root)> = state
                     .current_crosslinks

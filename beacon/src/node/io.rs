@@ -103,9 +103,38 @@ pub struct CrossShardSent {
     pub amount: u64,
 }
 
+/// A slashable message one of this node's validators signed and the node is about to publish
+/// (a runtime may journal it for an offline audit: two of these are slashable together when
+/// the rules of `docs/reliability.md` say so).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignedMessage {
+    /// A beacon block: `root` is its signing root.
+    BeaconBlock {
+        validator: ValidatorIndex,
+        slot: Slot,
+        root: Root,
+    },
+    /// An attestation vote: `root` is the hash tree root of its data.
+    Attestation {
+        validator: ValidatorIndex,
+        source: Epoch,
+        target: Epoch,
+        root: Root,
+    },
+    /// A shard block: `root` is its block root.
+    ShardBlock {
+        validator: ValidatorIndex,
+        shard: Shard,
+        slot: Slot,
+        root: Root,
+    },
+}
+
 /// Events a node reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
+    /// One of this node's validators signed `0`, which the node publishes next.
+    Signed(SignedMessage),
     /// A beacon block was imported (from a peer, from sync, or produced here).
     BeaconBlockImported {
         root: Root,

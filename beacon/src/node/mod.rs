@@ -65,11 +65,11 @@ pub use config::{
 };
 pub use duties::invalid_data_root;
 pub use errors::NodeError;
-pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId};
+pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId, SignedMessage};
 pub use prune::Retained;
 pub use slashings::{block_header, Offence};
 pub use submit::SubmitError;
-pub use summary::{HeadGauges, NodeSummary, ShardSummary};
+pub use summary::{HeadGauges, NodeSummary, ShardSummary, ShardSupply};
 pub use verdict::{IgnoreReason, RejectReason, Verdict};
 
 use crate::fork_choice::ForkChoice;

@@ -58,6 +58,22 @@ pub struct ShardChain {
     /// its post-state, rebuilt once for the anchor, is kept until the prune so that it is not
     /// replayed a second time.
     pinned: Option<Root>,
+    /// The finalized blocks below `root` (by slot), the newest [`SETTLED_BLOCKS`]: which block
+    /// finality kept at a slot, after the block itself is forgotten.
+    settled: BTreeMap<Slot, Root>,
+}
+
+/// Finalized blocks below the oldest entry a chain remembers by slot and root (40 bytes each).
+pub const SETTLED_BLOCKS: usize = 4096;
+
+/// Whether a forgotten block at a slot was the finalized one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    Finalized,
+    /// Another block (or none) is the finalized one at that slot.
+    NotCanonical,
+    /// Older than what the chain remembers.
+    Unknown,
 }
 
 impl ShardChain {
@@ -105,6 +121,33 @@ impl ShardChain {
             mempool: Mempool::new(MempoolLimits::default()),
             stateful,
             pinned: None,
+            settled: BTreeMap::new(),
+        }
+    }
+
+    /// Records that `root` at `slot`, below the oldest entry, is finalized (the oldest
+    /// records go past [`SETTLED_BLOCKS`]).
+    pub fn settle(&mut self, slot: Slot, root: Root) {
+        self.settled.insert(slot, root);
+        while self.settled.len() > SETTLED_BLOCKS {
+            self.settled.pop_first();
+        }
+    }
+
+    /// Whether the forgotten block `root` at `slot` (at or below the oldest entry) was the
+    /// finalized one there.
+    pub fn settled(&self, slot: Slot, root: &Root) -> Settled {
+        if *root == self.root {
+            return Settled::Finalized;
+        }
+        match self.settled.get(&slot) {
+            Some(kept) if kept == root => Settled::Finalized,
+            Some(_) => Settled::NotCanonical,
+            None => match self.settled.first_key_value() {
+                // Inside the remembered range, no block was finalized at that slot.
+                Some((oldest, _)) if slot > *oldest => Settled::NotCanonical,
+                _ => Settled::Unknown,
+            },
         }
     }
 
@@ -399,6 +442,21 @@ impl ShardChain {
             Some(state) => state,
             None => self.state_of(&new_root)?,
         };
+        // The new root's ancestors down to the old root are final: remembered by slot.
+        let mut settling = Vec::new();
+        let mut at = self.entries.get(&new_root)?.parent;
+        while let Some(entry) = self.entries.get(&at) {
+            settling.push((entry.slot, at));
+            if at == self.root {
+                break;
+            }
+            at = entry.parent;
+        }
+        for (slot, root) in settling {
+            if root != GENESIS_PARENT {
+                self.settle(slot, root);
+            }
+        }
         let mut keep: BTreeSet<Root> = BTreeSet::new();
         let mut stack = vec![new_root];
         while let Some(root) = stack.pop() {

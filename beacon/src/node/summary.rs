@@ -20,6 +20,28 @@ pub struct ShardSummary {
     pub mempool: usize,
 }
 
+/// One shard's supply in its head state: `total()` must equal what genesis gave the shard.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShardSupply {
+    pub shard: Shard,
+    /// The sum of every account's balance.
+    pub total_balance: u128,
+    pub burned_fees: u64,
+    /// Cross-shard transfers sent from this shard (receipts created).
+    pub receipts_sent: u64,
+    /// Cross-shard transfers credited here (receipts from other shards).
+    pub receipts_credited: u64,
+}
+
+impl ShardSupply {
+    /// `total_balance + burned_fees + receipts_sent - receipts_credited`: constant per shard
+    /// (`None` if it would be negative).
+    pub fn total(&self) -> Option<u128> {
+        (self.total_balance + self.burned_fees as u128 + self.receipts_sent as u128)
+            .checked_sub(self.receipts_credited as u128)
+    }
+}
+
 /// See the module documentation.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct NodeSummary {
@@ -86,6 +108,25 @@ impl<P: Preset> Node<P> {
                 .filter_map(|epoch| Some((epoch, self.checkpoint_root(epoch)?)))
                 .collect(),
         }
+    }
+}
+
+impl<P: Preset> Node<P> {
+    /// Every shard's [`ShardSupply`] at its head (sums every account: not for every step).
+    pub fn supply(&self) -> Vec<ShardSupply> {
+        self.shards
+            .iter()
+            .filter_map(|chain| {
+                let state = chain.head_state()?;
+                Some(ShardSupply {
+                    shard: chain.shard(),
+                    total_balance: state.total_balance(),
+                    burned_fees: state.burned_fees(),
+                    receipts_sent: state.receipts_sent_amount(),
+                    receipts_credited: state.receipts_credited_amount(),
+                })
+            })
+            .collect()
     }
 }
 

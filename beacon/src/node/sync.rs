@@ -129,6 +129,52 @@ impl<P: Preset> Node<P> {
         self.respond(from, id, protocol, response);
     }
 
+    /// `shard`'s finalized blocks from the store below the oldest block its chain holds in
+    /// memory, newest first, until they carry `max_transactions` transactions (or the walk
+    /// ends): what a runtime reindexes after a restart. Reads 64 slots at a time.
+    pub fn stored_shard_blocks_below(
+        &self,
+        shard: u64,
+        max_transactions: usize,
+    ) -> Vec<(consensus::primitives::Root, shard::ShardBlock)> {
+        let Some(chain) = self.shards.get(shard as usize) else {
+            return Vec::new();
+        };
+        let Some(oldest) = chain.entry(&chain.root()) else {
+            return Vec::new();
+        };
+        let mut at = if oldest.block.is_some() {
+            oldest.parent
+        } else {
+            oldest.root
+        };
+        let mut high = oldest.slot;
+        let mut out = Vec::new();
+        let mut transactions = 0;
+        // A window of 64 slots without the next block (a gap that long, or the start of the
+        // chain) ends the walk.
+        while transactions < max_transactions && out.len() < MAX_STORE_WALK {
+            let low = high.saturating_sub(63);
+            let Ok(mut stored) = self.store.shard_blocks_by_root(shard, low..=high) else {
+                break;
+            };
+            let before = out.len();
+            while let Some((root, block)) = stored.remove_entry(&at) {
+                at = block.parent_root;
+                transactions += block.body.transactions.len();
+                out.push((root, block));
+                if transactions >= max_transactions {
+                    break;
+                }
+            }
+            if out.len() == before || low == 0 {
+                break;
+            }
+            high = low - 1;
+        }
+        out
+    }
+
     /// `shard`'s blocks of `start .. end` below the oldest block its chain holds in memory, from
     /// the store (walking back from that block's parent: the chain finality let go). A node
     /// that restarted from an older anchor than its peers keep in memory catches up from here.
