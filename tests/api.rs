@@ -513,6 +513,18 @@ async fn good_requests_answer_in_beacon_api_shapes() {
     let (status, body, _) = call(&f.app, "GET", "/eth/v1/node/syncing", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["head_slot"], "0");
+    // Each shard's supply: 4 genesis accounts of 1,000,000, nothing burned or in flight.
+    let (status, body, _) = call(&f.app, "GET", "/shardnode/v1/status", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let supply = body["supply"].as_array().expect("supply");
+    assert_eq!(supply.len(), 8, "{body}");
+    for (shard, entry) in supply.iter().enumerate() {
+        assert_eq!(entry["shard"], shard as u64);
+        assert_eq!(entry["total_balance"], 4_000_000u64, "{entry}");
+        assert_eq!(entry["burned_fees"], 0);
+        assert_eq!(entry["receipts_sent"], 0);
+        assert_eq!(entry["receipts_credited"], 0);
+    }
 }
 
 /// Every path `docs/openapi.json` documents is routed here (answers with something other

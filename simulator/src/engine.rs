@@ -1092,6 +1092,8 @@ impl<P: Preset> Simulation<P> {
                 let status = node.status();
                 self.observer.nodes[index].final_head_slot = Some(status.head_slot);
                 self.observer.nodes[index].final_finalized_epoch = Some(status.finalized.epoch);
+                self.observer.nodes[index].final_shard_head_slots =
+                    node.shard_chains().iter().map(|c| c.head().slot).collect();
             }
         }
         let observer = self.observer.node;

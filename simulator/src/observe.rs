@@ -39,6 +39,8 @@ pub struct NodeStats {
     /// Its head slot and finalized epoch at the end (none if it was down).
     pub final_head_slot: Option<Slot>,
     pub final_finalized_epoch: Option<u64>,
+    /// Each shard's head slot at the end (empty if it was down).
+    pub final_shard_head_slots: Vec<Slot>,
 }
 
 /// A receipt: (source shard, destination shard, index within the pair).

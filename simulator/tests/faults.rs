@@ -224,8 +224,12 @@ fn finality_stalls_in_a_50_50_partition_and_resumes_after_heal() {
 #[test]
 fn crashed_node_restarts_catches_up_and_attests() {
     let crashed = 3usize;
-    let (at_slot, restart_slot) = (20, 36);
-    let mut s = fast(8, 256, 8);
+    // It crashes after finality (epoch 2 by slot 24), so its restart anchor is a finalized
+    // checkpoint above some shard chains' restart points: the shard blocks between must be
+    // replayed against beacon blocks below the anchor (a node that skipped them stayed at its
+    // shard restart points for the rest of the run).
+    let (at_slot, restart_slot) = (44, 52);
+    let mut s = fast(8, 256, 10);
     s.faults = vec![FaultSpec::Crash {
         node: crashed as u64,
         at_slot,
@@ -251,6 +255,17 @@ fn crashed_node_restarts_catches_up_and_attests() {
         head.abs_diff(observer_head) <= 1,
         "node {crashed} ends at head {head}, the observer at {observer_head}"
     );
+    // Its shard chains came back too: a restart replays the shard blocks above each shard's
+    // restart point, whose beacon blocks are below the beacon restart point.
+    let shard_heads = &node.final_shard_head_slots;
+    let others = &result.nodes[0].final_shard_head_slots;
+    assert_eq!(shard_heads.len(), others.len());
+    for (shard, (mine, theirs)) in shard_heads.iter().zip(others).enumerate() {
+        assert!(
+            mine.abs_diff(*theirs) <= 1,
+            "node {crashed}'s shard {shard} ends at slot {mine}, node 0's at {theirs}"
+        );
+    }
     assert!(
         node.attested_slots.iter().any(|s| s > restart_slot),
         "node {crashed} never attested after its restart at slot {restart_slot}: attested {:?}",

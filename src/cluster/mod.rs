@@ -424,6 +424,18 @@ pub fn run(args: ClusterArgs) -> Result<bool> {
     };
     let mut summary = summarize(&plan, &nodes, &watched.ledger, delays, started, &outcome);
     summary.finality_timeline = watched.timeline;
+    // A node's own first-finality figures restart with it: when every node was restarted,
+    // the cluster's polls (one slot's precision) are the earliest record.
+    if let Some(first) = summary.finality_timeline.first().copied() {
+        if summary
+            .first_finalized_epoch
+            .is_none_or(|e| first.finalized_epoch < e)
+        {
+            summary.first_finalized_epoch = Some(first.finalized_epoch);
+            summary.time_to_first_finality_seconds =
+                Some((first.slot * plan.genesis.chain.slot_duration_ms) as f64 / 1000.0);
+        }
+    }
     summary.network_events = watched.network_events;
     summary.kills = watched.kills;
     summary.checks = watched.checks;
