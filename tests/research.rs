@@ -214,9 +214,24 @@ fn swarm_runs_seeds_and_replays_one() {
     let dir = TempDir::new("swarm");
     let out = dir.0.to_str().unwrap();
     let text = stdout(&shardnode(&[
-        "swarm", "--quiet", "--seeds", "4", "--start", "100", "--jobs", "2", "--out", out,
+        "swarm",
+        "--quiet",
+        "--seeds",
+        "4",
+        "--start",
+        "100",
+        "--jobs",
+        "2",
+        "--recheck",
+        "2",
+        "--out",
+        out,
     ]));
     assert!(text.contains("4 seeds (100..104)"), "{text}");
+    assert!(
+        text.contains("determinism: 2 of 2 seeds replayed gave the same trace hash"),
+        "{text}"
+    );
     assert!(
         text.contains("4 passed, 0 safety violations, 0 liveness failures"),
         "{text}"

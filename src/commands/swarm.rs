@@ -1,7 +1,8 @@
 //! `shardnode swarm`: runs `--seeds N` swarm seeds (`simulator::swarm`: random network
 //! conditions and faults inside the safe envelope) on `--jobs J` threads; every run must keep
 //! the safety invariants and pass the liveness check. Prints each failing seed with the
-//! one-line command that replays it; `--replay SEED` runs one seed and prints its table.
+//! one-line command that replays it; `--replay SEED` runs one seed and prints its table;
+//! `--recheck N` replays N of the seeds run and checks each gives the same trace hash.
 
 use super::sim::{build_scenario, SimArgs};
 use anyhow::{bail, Context, Result};
@@ -38,6 +39,10 @@ pub struct SwarmArgs {
     /// Write swarm.csv (one row per seed) into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// After the run, replay this many of its seeds (spread evenly over the range) and check
+    /// that each gives the same trace hash again.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub recheck: u64,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -168,6 +173,7 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
     for o in outcomes.iter().filter(|o| !(o.safe && o.live)) {
         println!("FAILED seed {}: {}", o.seed, replay_command(&args, o.seed));
     }
+    let differing = recheck(&args, &outcomes, &scenarios)?;
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join("swarm.csv");
@@ -199,5 +205,39 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
         write(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}", path.display());
     }
-    Ok(failed == 0)
+    Ok(failed == 0 && differing == 0)
+}
+
+/// Replays `args.recheck` of the run's seeds (evenly spread) and compares their trace hashes
+/// with the first run's; prints the figure and returns how many differed.
+fn recheck(args: &SwarmArgs, outcomes: &[Outcome], scenarios: &[Scenario]) -> Result<u64> {
+    let count = (args.recheck as usize).min(outcomes.len());
+    if count == 0 {
+        return Ok(0);
+    }
+    let picked: Vec<usize> = (0..count).map(|i| i * outcomes.len() / count).collect();
+    let again: Vec<Scenario> = picked.iter().map(|&i| scenarios[i].clone()).collect();
+    let started = Instant::now();
+    let mut differing = 0u64;
+    run_all(&again, args.jobs, &mut |k, result, _| {
+        let first = &outcomes[picked[k]];
+        let result = result.with_context(|| format!("swarm seed {} (recheck)", first.seed))?;
+        if result.summary.trace_hash != first.trace_hash {
+            differing += 1;
+            println!(
+                "seed {} NOT DETERMINISTIC: trace {} then {}\n  replay: {}",
+                first.seed,
+                first.trace_hash,
+                result.summary.trace_hash,
+                replay_command(args, first.seed)
+            );
+        }
+        Ok(())
+    })?;
+    println!(
+        "determinism: {} of {count} seeds replayed gave the same trace hash ({:.1} s)",
+        count as u64 - differing,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(differing)
 }

@@ -32,6 +32,7 @@ mod attestations;
 mod beacon_import;
 pub mod clock;
 pub mod config;
+mod crosslinked_range;
 pub mod crosslinks;
 mod duties;
 mod early;

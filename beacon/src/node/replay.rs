@@ -132,8 +132,13 @@ impl<P: Preset> Node<P> {
     /// fully checked when it was first imported, and fork choice no longer holds the beacon
     /// state it names, so it is executed again (to rebuild the post-state, whose root must
     /// still match) without the checks that need that state: its proposer and signature, its
-    /// transactions' signatures, and which crosslinks its receipts may prove against.
-    fn replay_settled_shard_block(&mut self, block: Arc<ShardBlock>) -> Result<Root, Refusal> {
+    /// transactions' signatures, and which crosslinks its receipts may prove against. Also
+    /// used for a peer's blocks below finality that a recorded crosslink commits to
+    /// (`super::crosslinked_range`): a committee checked them.
+    pub(super) fn replay_settled_shard_block(
+        &mut self,
+        block: Arc<ShardBlock>,
+    ) -> Result<Root, Refusal> {
         let chain = self
             .shards
             .get(block.shard as usize)

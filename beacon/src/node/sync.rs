@@ -5,7 +5,7 @@
 
 use super::errors::Misbehaviour;
 use super::io::{Output, PeerId};
-use super::verdict::Refusal;
+use super::verdict::{IgnoreReason, Refusal};
 use super::{Node, Pending};
 use consensus::primitives::Slot;
 use consensus::Preset;
@@ -312,12 +312,23 @@ impl<P: Preset> Node<P> {
                 // Beacon blocks the shard blocks point at and this node lacks (blocks of a fork
                 // it never saw): asked for, so the held shard blocks can follow.
                 let mut missing_beacon = std::collections::BTreeSet::new();
+                let mut below_finality = false;
                 for block in blocks.blocks.iter() {
                     let beacon_root = block.beacon_block_root;
-                    let imported = self.import_shard_block(Arc::new(block.clone()));
-                    if imported == Err(Refusal::Missing(beacon_root)) {
-                        missing_beacon.insert(beacon_root);
+                    match self.import_shard_block(Arc::new(block.clone())) {
+                        Err(Refusal::Missing(root)) if root == beacon_root => {
+                            missing_beacon.insert(beacon_root);
+                        }
+                        Err(Refusal::Ignore(IgnoreReason::ParentBelowFinalized { .. })) => {
+                            below_finality = true;
+                        }
+                        _ => {}
                     }
+                }
+                if below_finality {
+                    // Blocks this node missed before the beacon blocks they name were
+                    // finalized: accepted when a recorded crosslink commits to them.
+                    self.import_crosslinked_range(shard, &blocks.blocks);
                 }
                 if !missing_beacon.is_empty() {
                     self.request_blocks_by_root(from, missing_beacon.into_iter().collect());
