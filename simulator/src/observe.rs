@@ -323,17 +323,20 @@ impl Observer {
         let shard_final: Vec<Slot> = (0..self.shard_count)
             .map(|s| node.finalized_crosslink_end_slot(s).unwrap_or(0))
             .collect();
-        self.settle(node, beacon_final, &shard_final, submitted, checks);
+        self.settle(node, beacon_final, &shard_final, false, submitted, checks);
         self.forget_stale(slot, submitted);
     }
 
     /// Reads the observer's canonical chains up to `beacon_until` (beacon slots) and
-    /// `shard_until[s]` (shard `s`), never past the rows sampled so far.
+    /// `shard_until[s]` (shard `s`), never past the rows sampled so far: while the run goes
+    /// on, each shard's from its finalized crosslink's last block; once `finished`, from the
+    /// heads.
     fn settle<P: Preset>(
         &mut self,
         node: &Node<P>,
         beacon_until: Slot,
         shard_until: &[Slot],
+        finished: bool,
         submitted: &mut BTreeMap<(Address, u64), u64>,
         checks: &mut Checks,
     ) {
@@ -363,7 +366,13 @@ impl Observer {
             if until <= from {
                 continue;
             }
-            let (entries, _) = chain.chain_range(&chain.head_root(), from, until);
+            // The finalized blocks are read back from the finalized crosslink's last block,
+            // which a node back from a partition may hold before its head descends from it.
+            let tip = match node.finalized_shard_block(shard as Shard) {
+                Some((slot, root)) if !finished && slot < until => root,
+                _ => chain.head_root(),
+            };
+            let (entries, _) = chain.chain_range(&tip, from, until);
             for entry in entries {
                 if let Some(block) = &entry.block {
                     blocks.push((entry.slot, shard, block.clone(), entry.outgoing.clone()));
@@ -490,7 +499,7 @@ impl Observer {
         let slot_ms = node.chain_config().slot_duration_ms;
         let rows = self.slot_rows.len() as u64;
         let all = vec![rows; self.shard_count as usize];
-        self.settle(node, rows, &all, submitted, checks);
+        self.settle(node, rows, &all, true, submitted, checks);
         for row in self.slot_rows.iter_mut() {
             row.time_ms = row.slot * slot_ms;
         }
