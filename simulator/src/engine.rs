@@ -1078,8 +1078,13 @@ impl<P: Preset> Simulation<P> {
             .scenario
             .slashing_bound_epochs
             .saturating_mul(P::SLOTS_PER_EPOCH);
-        self.slashing
-            .check(&self.adversaries.offences, slot, bound, &mut self.checks);
+        self.slashing.check(
+            &self.adversaries.offences,
+            slot,
+            bound,
+            P::MAX_ATTESTER_SLASHINGS,
+            &mut self.checks,
+        );
     }
 
     fn finish(&mut self) {

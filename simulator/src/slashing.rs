@@ -8,6 +8,13 @@
 //!   double or surround vote) is slashed within `slashing_bound_epochs` of the slot an honest
 //!   node's slasher first held both messages (`Event::SlashingFound`); an offence no honest
 //!   node ever held both sides of (the twin lost to a partition) is reported, not judged;
+//! - a double or surround vote's bound grows by the queue ahead of it: a block carries at
+//!   most `MAX_ATTESTER_SLASHINGS` attester slashings (1 in the minimal preset), and votes of
+//!   different data cannot share one, so when 30 offenders are found in one epoch the last
+//!   cannot be slashed before 30 blocks have passed, whatever the nodes do (swarm seed 1465).
+//!   The queue is the attester offenders found before it (ties: lower index first) that were
+//!   still unslashed when it was found; each adds `1 / MAX_ATTESTER_SLASHINGS` slots, rounded
+//!   up. Proposer slashings (16 a block) get no such allowance;
 //! - no validator is slashed that committed no offence;
 //! - shard proposers that signed two shard blocks of one slot are reported with the slot an
 //!   honest slasher found them, not judged: nothing makes the second block reach a node that
@@ -84,12 +91,33 @@ impl SlashingLog {
             .max()
     }
 
-    /// The check at the end of `slot`, with `bound_slots` from offence to punishment.
+    /// Attester offenders found before `validator` (found at `found`; ties: lower index
+    /// first) and still unslashed then: the attester slashings ahead of its own.
+    fn attester_queue_ahead(
+        &self,
+        offences: &BTreeMap<ValidatorIndex, Offence>,
+        validator: ValidatorIndex,
+        found: Slot,
+    ) -> u64 {
+        let ahead = self
+            .found_at
+            .iter()
+            .filter(|(u, at)| (**at, **u) < (found, validator))
+            .filter(|(u, _)| offences.get(u).is_some_and(|o| o.kind.votes_twice()))
+            .filter(|(u, _)| self.slashed_at.get(u).is_none_or(|s| *s > found))
+            .count();
+        ahead as u64
+    }
+
+    /// The check at the end of `slot`, with `bound_slots` from offence to punishment and
+    /// `attester_slashings_per_block` (the preset's `MAX_ATTESTER_SLASHINGS`) for the queue
+    /// allowance of double and surround votes.
     pub fn check(
         &mut self,
         offences: &BTreeMap<ValidatorIndex, Offence>,
         slot: Slot,
         bound_slots: u64,
+        attester_slashings_per_block: u64,
         checks: &mut Checks,
     ) {
         for (validator, at) in &self.slashed_at {
@@ -111,7 +139,14 @@ impl SlashingLog {
             let Some(&found) = self.found_at.get(validator) else {
                 continue;
             };
-            let deadline = found.max(offence.slot).saturating_add(bound_slots);
+            let queue_slots = if offence.kind.votes_twice() {
+                self.attester_queue_ahead(offences, *validator, found)
+                    .div_ceil(attester_slashings_per_block.max(1))
+            } else {
+                0
+            };
+            let bound = bound_slots.saturating_add(queue_slots);
+            let deadline = found.max(offence.slot).saturating_add(bound);
             if deadline > slot {
                 continue;
             }
@@ -119,7 +154,7 @@ impl SlashingLog {
             let done = self.slashed_at.get(validator);
             if done.is_none_or(|s| *s > deadline) {
                 checks.violation(format!(
-                    "validator {validator} ({} at slot {}, found by an honest slasher at slot {found}) was not slashed within {bound_slots} slots (by slot {deadline}): {}",
+                    "validator {validator} ({} at slot {}, found by an honest slasher at slot {found}) was not slashed within {bound} slots ({bound_slots} and {queue_slots} for the attester slashings queued ahead; by slot {deadline}): {}",
                     offence.kind.as_str(),
                     offence.slot,
                     done.map_or("never".to_string(), |s| format!("at slot {s}")),
@@ -173,4 +208,66 @@ pub fn write_slashings_csv(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn surround_votes(
+        validators: &[ValidatorIndex],
+        slot: Slot,
+    ) -> BTreeMap<ValidatorIndex, Offence> {
+        validators
+            .iter()
+            .map(|v| {
+                let offence = Offence {
+                    kind: AdversaryKind::SurroundVote,
+                    slot,
+                };
+                (*v, offence)
+            })
+            .collect()
+    }
+
+    /// Three surround voters found at slot 10 and slashed one a block from slot 42: the
+    /// queue of one attester slashing a block makes the last two on time.
+    #[test]
+    fn attester_slashings_queued_ahead_extend_the_bound() {
+        let offences = surround_votes(&[1, 2, 3], 9);
+        let mut log = SlashingLog::default();
+        log.found(&[1, 2, 3], 10);
+        for (validator, slot) in [(1, 42), (2, 43), (3, 44)] {
+            log.slashed_at.insert(validator, slot);
+        }
+        let mut checks = Checks::default();
+        log.check(&offences, 60, 32, 1, &mut checks);
+        assert!(checks.violations().is_empty(), "{:?}", checks.violations());
+        // Two a block: the third has one slashing ahead of it, so slot 43 is its deadline.
+        let mut log_two = SlashingLog::default();
+        log_two.found(&[1, 2, 3], 10);
+        for (validator, slot) in [(1, 42), (2, 42), (3, 44)] {
+            log_two.slashed_at.insert(validator, slot);
+        }
+        let mut checks = Checks::default();
+        log_two.check(&offences, 60, 32, 2, &mut checks);
+        assert_eq!(checks.violations().len(), 1, "{:?}", checks.violations());
+        assert!(checks.violations()[0].starts_with("validator 3 "));
+    }
+
+    /// One found alone gets the plain bound, and never slashed is a violation.
+    #[test]
+    fn an_offender_with_no_queue_gets_the_plain_bound() {
+        let offences = surround_votes(&[4, 5], 9);
+        let mut log = SlashingLog::default();
+        log.found(&[4], 10);
+        log.slashed_at.insert(4, 10);
+        log.found(&[5], 20);
+        let mut checks = Checks::default();
+        log.check(&offences, 51, 32, 1, &mut checks);
+        assert!(checks.violations().is_empty(), "{:?}", checks.violations());
+        log.check(&offences, 52, 32, 1, &mut checks);
+        assert_eq!(checks.violations().len(), 1);
+        assert!(checks.violations()[0].contains("never"));
+    }
 }

@@ -217,3 +217,24 @@ fn the_adversary_override_sets_and_reads_back() {
     let err = s.set("adversary", "bribe:1").unwrap_err().to_string();
     assert!(err.contains("double_vote"), "{err}");
 }
+
+/// Swarm seed 473: nodes 1 and 3 are offline and node 4 crashes while the honest slashers
+/// find 32 surround voters, so only two of five nodes hold the slashings (gossip carried them
+/// once) and a block carries one. Pooled slashings are published again every epoch, so the
+/// nodes that missed them propose them too; every offender found is slashed by the end
+/// (before, validators 67, 70 and 71 never were).
+#[test]
+fn slashings_missed_while_offline_are_published_again() {
+    let (label, _, result) = support::swarm_seed(473);
+    let found: Vec<_> = result
+        .slashings
+        .iter()
+        .filter(|r| r.found_slot.is_some())
+        .collect();
+    assert!(found.len() >= 30, "{label}: {} found", found.len());
+    let unslashed: Vec<_> = found.iter().filter(|r| r.slashed_slot.is_none()).collect();
+    assert!(
+        unslashed.is_empty(),
+        "{label}: never slashed: {unslashed:#?}"
+    );
+}

@@ -326,17 +326,3 @@ fn the_observer_settles_finalized_shard_blocks_its_head_has_yet_to_reach() {
         result.summary.cross_shard_credited
     );
 }
-
-/// Runs swarm seed `seed` on the swarm's default base and checks it is safe.
-fn swarm_seed(seed: u64) -> (String, Scenario, RunResult) {
-    let mut base = Scenario {
-        crypto: simulator::scenario::CryptoMode::Fake,
-        ..Scenario::default()
-    };
-    base.workload.tps_per_shard = 10.0;
-    let s = simulator::swarm::generate(&base, seed);
-    let label = format!("swarm seed {seed}");
-    let result = run(&label, &s);
-    assert_safe(&label, &result);
-    (label, s, result)
-}

@@ -73,11 +73,12 @@ impl<P: Preset> Node<P> {
         }
     }
 
-    /// Once per epoch: a status round with every peer (catches what gossip lost) and a
-    /// durable flush of the store.
+    /// Once per epoch: a status round with every peer (catches what gossip lost), pooled
+    /// slashings published again, and a durable flush of the store.
     fn on_epoch_start(&mut self) {
         self.prune_settled();
         self.prune_slashings(self.current_slot() / P::SLOTS_PER_EPOCH);
+        self.republish_slashings();
         let _ = self.store.flush();
         let peers: Vec<_> = self.peers.keys().copied().collect();
         for peer in peers {

@@ -51,6 +51,7 @@ mod shard_heads;
 mod shard_import;
 pub mod shufflings;
 pub mod slasher;
+mod slashing_merge;
 pub mod slashing_pool;
 mod slashings;
 mod store_chain;

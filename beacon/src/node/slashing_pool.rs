@@ -4,10 +4,13 @@
 //! them, and keeps what still applies.
 //!
 //! **Bounds**: one proposer slashing per proposer, one exit per validator, and attester
-//! slashings only while one of their offenders is still unslashed in the head state
+//! slashings only while one of their offenders is still unslashed in the finalized state
 //! ([`SlashingPool::retain_useful`] runs at each epoch start); at most
-//! [`MAX_POOLED_ATTESTER_SLASHINGS`] of them are held.
+//! [`MAX_POOLED_ATTESTER_SLASHINGS`] of them are held. Attester slashings over the same pair
+//! of attestation data are merged into one as they come in (`slashing_merge`).
 
+use super::slashing_merge::merge_attester_slashings;
+use consensus::bls::Crypto;
 use consensus::primitives::ValidatorIndex;
 use consensus::{AttesterSlashing, ProposerSlashing, Validator, VoluntaryExit};
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,9 +85,19 @@ impl SlashingPool {
             .or_insert(slashing);
     }
 
-    pub fn insert_attester_slashing(&mut self, slashing: AttesterSlashing) {
-        if self.attester.len() < MAX_POOLED_ATTESTER_SLASHINGS && !self.attester.contains(&slashing)
-        {
+    /// Holds `slashing`, merged into a held one over the same data when their validators do
+    /// not overlap (see [`merge_attester_slashings`]), else as a new entry.
+    pub fn insert_attester_slashing(&mut self, slashing: AttesterSlashing, crypto: Crypto) {
+        if self.attester.contains(&slashing) {
+            return;
+        }
+        for held in self.attester.iter_mut() {
+            if let Some(merged) = merge_attester_slashings(held, &slashing, crypto) {
+                *held = merged;
+                return;
+            }
+        }
+        if self.attester.len() < MAX_POOLED_ATTESTER_SLASHINGS {
             self.attester.push(slashing);
         }
     }
@@ -122,7 +135,7 @@ impl SlashingPool {
         self.exits.values()
     }
 
-    /// Drops what `validators` (the head state's registry) makes useless: proposer slashings
+    /// Drops what `validators` (the finalized state's registry) makes useless: proposer slashings
     /// of slashed proposers, attester slashings with no unslashed offender, exits of
     /// validators already exiting.
     pub fn retain_useful(&mut self, validators: &[Validator]) {

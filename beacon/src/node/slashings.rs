@@ -9,7 +9,9 @@
 //!   beacon block; what it finds is pooled, published, and reported as
 //!   [`Event::SlashingFound`];
 //! - a proposal takes pooled proposer slashings, attester slashings (those slashing the most
-//!   first) and exits up to the preset's limits, each re-checked on the state being built.
+//!   first) and exits up to the preset's limits, each re-checked on the state being built;
+//! - once per epoch the pool forgets what the finalized state made useless and publishes again
+//!   every slashing that still slashes someone in the head state (for nodes that missed it).
 
 use super::io::Event;
 use super::slashing_pool::{exiting, offenders, unslashed, SlashingPool};
@@ -105,6 +107,7 @@ impl<P: Preset> Node<P> {
 
     pub(super) fn gossip_attester_slashing(&mut self, slashing: AttesterSlashing) -> Verdict {
         let offenders = offenders(&slashing);
+        let crypto = self.config.crypto;
         self.gossip_operation(
             "attester slashing",
             |pool, validators| {
@@ -112,7 +115,7 @@ impl<P: Preset> Node<P> {
                     || pool.covers_attesters(&offenders)
             },
             |state, chain, crypto| Ok(process_attester_slashing(state, &slashing, chain, crypto)?),
-            |pool| pool.insert_attester_slashing(slashing.clone()),
+            |pool| pool.insert_attester_slashing(slashing.clone(), crypto),
         )
     }
 
@@ -138,7 +141,7 @@ impl<P: Preset> Node<P> {
             };
             let validators = offenders(&slashing);
             self.slashing_pool
-                .insert_attester_slashing(slashing.clone());
+                .insert_attester_slashing(slashing.clone(), self.config.crypto);
             self.emit(Event::SlashingFound { kind, validators });
             self.publish(GossipMessage::AttesterSlashing(Box::new(slashing)));
         }
@@ -244,11 +247,38 @@ impl<P: Preset> Node<P> {
         exits
     }
 
-    /// Once per epoch: the pool drops what the head state made useless, the slasher forgets
-    /// what is outside its window.
+    /// Once per epoch: every pooled slashing that still slashes someone in the head state is
+    /// published again. Gossip carries a message once; a node offline, partitioned or
+    /// restarted (its pool is memory) when the slasher published missed it for good, and a
+    /// proposal only carries what its proposer holds, so with a third of the nodes holding the
+    /// evidence a queue of 30 offenders took 60 slots to clear (swarm seed 473). A node that
+    /// holds it already ignores the copy (`OperationKnown`).
+    pub(super) fn republish_slashings(&mut self) {
+        let Some(head) = self.head_state() else {
+            return;
+        };
+        let mut messages = Vec::new();
+        for slashing in self.slashing_pool.proposer_slashings() {
+            if unslashed(&head.validators, slashing.proposer_index) {
+                messages.push(GossipMessage::ProposerSlashing(Box::new(slashing.clone())));
+            }
+        }
+        for slashing in self.slashing_pool.attester_slashings(&head.validators) {
+            messages.push(GossipMessage::AttesterSlashing(Box::new(slashing.clone())));
+        }
+        for message in messages {
+            self.publish(message);
+        }
+    }
+
+    /// Once per epoch: the pool drops what the finalized state made useless, the slasher
+    /// forgets what is outside its window. Finalized, not head: a slashing the head's fork
+    /// carried is lost with that fork when a partition heals and the node reorgs onto a chain
+    /// that never saw it (swarm seeds 692 and 705); only finality makes it useless for good.
     pub(super) fn prune_slashings(&mut self, epoch: u64) {
-        if let Some(state) = self.fork_choice.block_state(&self.head) {
-            self.slashing_pool.retain_useful(&state.validators);
+        if let Some(state) = self.finalized_state() {
+            let validators = state.validators.clone();
+            self.slashing_pool.retain_useful(&validators);
         }
         self.slasher.prune(epoch, P::SLOTS_PER_EPOCH);
     }

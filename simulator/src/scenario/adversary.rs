@@ -60,6 +60,14 @@ impl AdversaryKind {
         }
     }
 
+    /// Whether the kind signs two conflicting attestations (an attester slashing punishes it).
+    pub fn votes_twice(self) -> bool {
+        matches!(
+            self,
+            AdversaryKind::DoubleVote | AdversaryKind::SurroundVote
+        )
+    }
+
     /// Whether the kind signs two conflicting messages (so the protocol promises a slashing).
     pub fn equivocates(self) -> bool {
         matches!(

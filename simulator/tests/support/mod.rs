@@ -137,3 +137,17 @@ pub fn ideal_finalized_at(slot: u64, spe: u64) -> u64 {
 
 /// The first epoch an ideal run finalizes.
 pub const IDEAL_FIRST_FINALIZED_EPOCH: u64 = 2;
+
+/// Runs swarm seed `seed` on the swarm's default base and checks it is safe.
+pub fn swarm_seed(seed: u64) -> (String, Scenario, RunResult) {
+    let mut base = Scenario {
+        crypto: simulator::scenario::CryptoMode::Fake,
+        ..Scenario::default()
+    };
+    base.workload.tps_per_shard = 10.0;
+    let s = simulator::swarm::generate(&base, seed);
+    let label = format!("swarm seed {seed}");
+    let result = run(&label, &s);
+    assert_safe(&label, &result);
+    (label, s, result)
+}
