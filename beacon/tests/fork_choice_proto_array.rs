@@ -392,6 +392,50 @@ fn heavier_branch_wins_and_ties_go_to_the_higher_root() {
     assert_eq!(array.node(&root(0)).unwrap().weight, 21);
 }
 
+/// The viability filter (later specs' `filter_block_tree`; v0.8.4 has none): a branch whose
+/// leaf's state justified less than the store loses to a lighter branch whose leaf is viable,
+/// a viable leaf inserted under the heavier branch wins it back at once, and with no viable
+/// leaf at all the plain weight order stands. Swarm seed 1973 lost finality for good without
+/// it (`ProtoArray::is_viable`).
+#[test]
+fn a_head_whose_state_justified_less_than_the_store_loses_to_a_viable_one() {
+    // 0(slot 0) ─ 1(slot 9, justified 0) ─ 3(slot 11, justified 0)   two votes
+    //           └ 2(slot 10, justified 1) ─ 4(slot 12, justified 1)  one vote
+    let mut array = ProtoArray::new(SLOTS_PER_EPOCH, root(0), 0, 0);
+    array.insert(root(1), root(0), 9, 0, 0).unwrap();
+    array.insert(root(2), root(0), 10, 1, 0).unwrap();
+    array.insert(root(3), root(1), 11, 0, 0).unwrap();
+    array.insert(root(4), root(2), 12, 1, 0).unwrap();
+    let mut votes = VoteTracker::new();
+    votes.record_latest_message(0, root(3), 1);
+    votes.record_latest_message(1, root(3), 1);
+    votes.record_latest_message(2, root(4), 1);
+    let balances = [10, 10, 10];
+    let deltas = votes.compute_deltas(&array, &[], &balances).unwrap();
+    let justified = checkpoint(1, root(0));
+    array
+        .apply_score_changes(deltas, justified.clone(), checkpoint(0, root(0)))
+        .unwrap();
+    votes.mark_applied();
+    assert_eq!(array.node(&root(1)).unwrap().weight, 20);
+    assert_eq!(array.find_head(&root(0)).unwrap(), root(4));
+    // A viable leaf under the heavier branch: it leads again, without new votes.
+    array.insert(root(5), root(3), 13, 1, 0).unwrap();
+    assert_eq!(array.find_head(&root(0)).unwrap(), root(5));
+    // No leaf viable (the store has justified epoch 2): the weights decide, as in v0.8.4.
+    let deltas = votes.compute_deltas(&array, &balances, &balances).unwrap();
+    array
+        .apply_score_changes(deltas, checkpoint(2, root(0)), checkpoint(0, root(0)))
+        .unwrap();
+    assert_eq!(array.find_head(&root(0)).unwrap(), root(5));
+    let deltas = votes.compute_deltas(&array, &balances, &balances).unwrap();
+    array
+        .apply_score_changes(deltas, justified, checkpoint(1, root(0)))
+        .unwrap();
+    // Store finalized epoch 1: no leaf finalized it, so the weights decide again.
+    assert_eq!(array.find_head(&root(0)).unwrap(), root(5));
+}
+
 #[test]
 fn children_of_the_justified_block_at_or_before_its_epoch_start_are_not_candidates() {
     // 0(slot 0) ─ 1(slot 3) ─ 3(slot 9)

@@ -326,3 +326,43 @@ fn the_observer_settles_finalized_shard_blocks_its_head_has_yet_to_reach() {
         result.summary.cross_shard_credited
     );
 }
+
+/// Swarm seed 1973: a three-way partition (1 | 0 3 | 2) with crashes of 3 and 0. Nodes 1 and
+/// 2, each alone, justified epoch 4 on their own forks and signed votes with that source; the
+/// heavier fork of 0 and 3 still had source 3 in its state. Under v0.8.4's fork choice every
+/// node kept that head, so 1 and 2 were asked for votes their slashing protection must refuse
+/// (source 3 around their source-4 votes): half the stake never voted again and finality
+/// stayed at epoch 3 to the end. The viability filter makes them all follow a fork whose
+/// state has the store's justified checkpoint.
+#[test]
+fn nodes_whose_votes_would_surround_their_own_follow_a_viable_head() {
+    let (label, s, result) = support::swarm_seed(1973);
+    assert!(
+        matches!(result.liveness, simulator::liveness::Liveness::Held { .. }),
+        "{label}: {:?}",
+        result.liveness
+    );
+    let last = s.epochs * spe(&s) - 1;
+    for node in [1, 2] {
+        let stats = &result.nodes[node];
+        assert!(
+            stats.attested_slots.contains(last) || stats.attested_slots.contains(last - 1),
+            "{label}: node {node} stopped attesting: {stats:?}"
+        );
+    }
+}
+
+/// Swarm seed 1585: node 0, the observer, is on the small side of a 5 | 2 partition. When it
+/// heals, its shard 6 head sits at slot 1 for one slot while shard 6's finalized crosslink
+/// (whose blocks it does not hold yet) ends at slot 8; the run's accounting settled slots 1 to
+/// 7 from that head and lost the receipts of blocks 2 to 7, so 41 credits looked unsent. A
+/// shard whose finalized blocks the observer cannot name waits for them now.
+#[test]
+fn the_observer_waits_for_finalized_shard_blocks_it_does_not_hold() {
+    let (label, _, result) = support::swarm_seed(1585);
+    assert!(
+        result.summary.cross_shard_credited > 3_000,
+        "{label}: only {} receipts credited",
+        result.summary.cross_shard_credited
+    );
+}

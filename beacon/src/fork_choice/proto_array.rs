@@ -7,6 +7,11 @@
 //! finalized root. It knows nothing of validators, attestations or states: votes arrive as
 //! per-node weight deltas (see [`super::votes`]).
 //!
+//! One departure from v0.8.4, taken from later specifications: among siblings, a subtree
+//! whose best leaf is a viable head (its state justified and finalized at least the store's
+//! checkpoints) goes before one whose leaf is not, whatever the weights
+//! ([`ProtoArray::is_viable`] says why; `docs/protocol.md`).
+//!
 //! Invariants: a parent always sits at a lower index than its children (blocks arrive after
 //! their parent), so walking the array backwards visits every child before its parent; slots
 //! strictly increase from parent to child.
@@ -23,10 +28,10 @@ pub struct ProtoNode {
     /// Index of the parent, `None` for the anchor (genesis or the last pruning point).
     pub parent: Option<usize>,
     pub slot: Slot,
-    /// `current_justified_checkpoint.epoch` of the block's post-state. Recorded for
-    /// inspection and later fork-choice versions; v0.8.4's `get_head` does not filter on it.
+    /// `current_justified_checkpoint.epoch` of the block's post-state: a leaf whose state is
+    /// behind the store's justified checkpoint is not a viable head (see [`ProtoArray`]).
     pub justified_epoch: Epoch,
-    /// `finalized_checkpoint.epoch` of the block's post-state (same remark).
+    /// `finalized_checkpoint.epoch` of the block's post-state (same use).
     pub finalized_epoch: Epoch,
     /// The latest-message balance of the block's subtree: reference 7's
     /// `get_latest_attesting_balance(root)`.
@@ -203,18 +208,43 @@ impl ProtoArray {
         });
         self.indices.insert(root, index);
         let justified_index = self.index_of(&self.justified.root);
-        if self.offer_child(parent_index, index, justified_index, justified_start) {
-            // The parent's best descendant changed: carry it up while the path is the best one.
-            let mut child = parent_index;
-            while let Some(up) = self.nodes[child].parent {
-                if self.nodes[up].best_child != Some(child) {
-                    break;
-                }
-                self.nodes[up].best_descendant = self.nodes[child].best_descendant.or(Some(child));
-                child = up;
+        // Offer the new leaf to its parent, then each changed subtree to its parent in turn:
+        // a viable leaf can lift a lighter sibling subtree above one that leads nowhere viable.
+        let mut child = index;
+        while let Some(up) = self.nodes[child].parent {
+            if !self.offer_child(up, child, justified_index, justified_start) {
+                break;
             }
+            child = up;
         }
         Ok(index)
+    }
+
+    /// Whether the block at `index` may be a head: its post-state has justified and finalized
+    /// at least what the store has. The fork-choice filter of later specifications
+    /// (`filter_block_tree`, v0.9+), which v0.8.4 lacks: without it a node can keep a head
+    /// whose state justified less than the store, and validators whose slashing protection
+    /// holds a vote with the store's newer source can never vote on that chain without
+    /// surrounding it. Swarm seed 1973: after a three-way partition two of four nodes had
+    /// signed source 4 on their own forks, the heavier fork's state still had source 3, every
+    /// vote they were asked for was refused, and finality never resumed (`docs/protocol.md`).
+    fn is_viable(&self, index: usize) -> bool {
+        let node = &self.nodes[index];
+        node.justified_epoch >= self.justified.epoch && node.finalized_epoch >= self.finalized.epoch
+    }
+
+    /// Whether the subtree of `index` leads to a viable head (its best descendant, or itself
+    /// when it has none, is viable).
+    fn leads_to_viable_head(&self, index: usize) -> bool {
+        self.is_viable(self.nodes[index].best_descendant.unwrap_or(index))
+    }
+
+    /// The order among siblings: leading to a viable head first, then `(weight, root)` as
+    /// v0.8.4's `get_head` has it. When no child leads to a viable head, the plain v0.8.4
+    /// choice stands (the filter never leaves a node without a head).
+    fn child_key(&self, index: usize) -> (bool, u64, Root) {
+        let node = &self.nodes[index];
+        (self.leads_to_viable_head(index), node.weight, node.root)
     }
 
     /// Whether `child` may be `parent`'s best child: v0.8.4's `get_head` only steps from the
@@ -230,8 +260,8 @@ impl ProtoArray {
         Some(parent) != justified_index || self.nodes[child].slot > justified_start
     }
 
-    /// Makes `child` the best child of `parent` if it beats the current one on
-    /// `(weight, root)`. Returns whether it did.
+    /// Makes `child` the best child of `parent` if it is that already or beats the current
+    /// one on [`Self::child_key`]. Returns whether `parent`'s links changed.
     fn offer_child(
         &mut self,
         parent: usize,
@@ -242,21 +272,20 @@ impl ProtoArray {
         if !self.may_lead_to_head(parent, child, justified_index, justified_start) {
             return false;
         }
-        let candidate = &self.nodes[child];
         let better = match self.nodes[parent].best_child {
             None => true,
-            Some(best) => {
-                let best = &self.nodes[best];
-                (candidate.weight, candidate.root) > (best.weight, best.root)
-            }
+            Some(best) if best == child => true,
+            Some(best) => self.child_key(child) > self.child_key(best),
         };
-        if better {
-            let descendant = candidate.best_descendant.unwrap_or(child);
-            let node = &mut self.nodes[parent];
-            node.best_child = Some(child);
-            node.best_descendant = Some(descendant);
+        if !better {
+            return false;
         }
-        better
+        let descendant = Some(self.nodes[child].best_descendant.unwrap_or(child));
+        let node = &mut self.nodes[parent];
+        let changed = node.best_child != Some(child) || node.best_descendant != descendant;
+        node.best_child = Some(child);
+        node.best_descendant = descendant;
+        changed
     }
 
     /// Adds `deltas[i]` to the weight of node `i` and of all its ancestors, then recomputes
