@@ -67,6 +67,12 @@ fn what_a_node_holds_does_not_grow_with_the_run() {
             l.canonical_index <= bound(s.canonical_index),
             "canonical index"
         );
+        // Roots of canonical blocks finality let go: a fixed-size memory, full after about
+        // 4,096 slots (this run stays below it; the bound is the point).
+        assert!(
+            l.settled_beacon_roots <= beacon::node::SETTLED_BEACON_BLOCKS,
+            "settled beacon roots"
+        );
         assert!(
             l.fork_choice_blocks <= bound(s.fork_choice_blocks),
             "fork choice"

@@ -366,3 +366,29 @@ fn the_observer_waits_for_finalized_shard_blocks_it_does_not_hold() {
         result.summary.cross_shard_credited
     );
 }
+
+/// Swarm seed 0: shard 3's crosslink stalled at slot 23 while beacon finality moved on, and
+/// finality let go of the beacon blocks its next shard blocks point at. The shard fork
+/// choice, which follows only shard blocks of canonical beacon blocks, then took every block
+/// from slot 24 for non-canonical: the shard kept no canonical block from slot 24 to 65, and
+/// when a later reorg dropped blocks its mempool had already forgotten, every sender waited
+/// behind a nonce gap and the shard's blocks stayed empty to the end (422 receipts never
+/// credited). Finalized canonical roots are remembered now (`settled_beacon`), and a shard
+/// reorg puts the dropped blocks' transactions back into the mempool (`shard_reorg`).
+#[test]
+fn every_shard_keeps_its_blocks_and_transactions_when_its_crosslink_lags() {
+    let (label, s, result) = support::swarm_seed(0);
+    let spe = spe(&s);
+    for shard in 0..s.active_shards {
+        let rows: Vec<_> = result.shards.iter().filter(|r| r.shard == shard).collect();
+        for epoch in 3..s.epochs - 1 {
+            let in_epoch = || rows.iter().filter(|r| r.slot / spe == epoch);
+            let blocks = in_epoch().filter(|r| r.block).count();
+            let transactions: u64 = in_epoch().map(|r| r.transactions).sum();
+            assert!(
+                blocks > 0 && transactions > 0,
+                "{label}: shard {shard} epoch {epoch}: {blocks} canonical blocks, {transactions} transactions"
+            );
+        }
+    }
+}

@@ -105,16 +105,23 @@ impl<P: Preset> Node<P> {
 
     /// Whether the beacon block `root` is on this node's canonical chain.
     pub(super) fn is_canonical(&self, root: &Root) -> bool {
-        beacon_block_is_canonical(&self.blocks, &self.canonical, self.genesis_root, root)
+        beacon_block_is_canonical(
+            &self.blocks,
+            &self.canonical,
+            &self.settled_beacon,
+            self.genesis_root,
+            root,
+        )
     }
 }
 
-/// Whether the beacon block `root` is on the canonical chain `canonical` (slot -> root); the
-/// genesis block always is. A free function so callers can hold it while a shard chain is
-/// borrowed mutably.
+/// Whether the beacon block `root` is on the canonical chain `canonical` (slot -> root) or
+/// among the canonical blocks finality let go (`settled`); the genesis block always is. A free
+/// function so callers can hold it while a shard chain is borrowed mutably.
 pub(super) fn beacon_block_is_canonical(
     blocks: &BTreeMap<Root, Arc<BeaconBlock>>,
     canonical: &BTreeMap<Slot, Root>,
+    settled: &super::settled_beacon::SettledBeacon,
     genesis: Root,
     root: &Root,
 ) -> bool {
@@ -122,4 +129,5 @@ pub(super) fn beacon_block_is_canonical(
         || blocks
             .get(root)
             .is_some_and(|b| canonical.get(&b.slot) == Some(root))
+        || settled.contains(root)
 }

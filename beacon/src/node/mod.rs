@@ -46,9 +46,11 @@ pub mod op_pool;
 mod oracle;
 mod prune;
 mod replay;
+mod settled_beacon;
 pub mod shard_chain;
 mod shard_heads;
 mod shard_import;
+mod shard_reorg;
 pub mod shufflings;
 pub mod slasher;
 mod slashing_merge;
@@ -69,6 +71,7 @@ pub use duties::invalid_data_root;
 pub use errors::NodeError;
 pub use io::{Bytes, CrossShardSent, Event, Input, Output, PeerId, SignedMessage};
 pub use prune::Retained;
+pub use settled_beacon::SETTLED_BEACON_BLOCKS;
 pub use slashings::{block_header, Offence};
 pub use submit::SubmitError;
 pub use summary::{HeadGauges, NodeSummary, ShardSummary, ShardSupply};
@@ -144,6 +147,8 @@ pub struct Node<P: Preset> {
     blocks: BTreeMap<Root, Arc<BeaconBlock>>,
     /// The canonical chain: slot -> block root (slots with a block only).
     canonical: BTreeMap<Slot, Root>,
+    /// Canonical blocks finality let go, by root (`settled_beacon`).
+    settled_beacon: settled_beacon::SettledBeacon,
     head: Root,
     head_slot: Slot,
     justified: Checkpoint,
@@ -250,6 +255,7 @@ impl<P: Preset> Node<P> {
             early: early::EarlyBlocks::default(),
             prune_next: None,
             pruned_canonical_blocks: 0,
+            settled_beacon: settled_beacon::SettledBeacon::default(),
             anchor_epoch: 0,
             anchor_slots: None,
             seen_shard_blocks: Default::default(),

@@ -27,6 +27,8 @@ pub(super) struct PrunePoint {
 pub struct Retained {
     pub beacon_blocks: usize,
     pub canonical_index: usize,
+    /// Canonical beacon roots finality let go, remembered for shard fork choice (bounded).
+    pub settled_beacon_roots: usize,
     pub fork_choice_blocks: usize,
     pub shard_entries: usize,
     pub shard_states: usize,
@@ -132,8 +134,11 @@ impl<P: Preset> Node<P> {
             .map(|(slot, _)| *slot)
             .collect();
         for slot in below {
-            if self.canonical.remove(&slot).is_some() && slot > 0 {
-                self.pruned_canonical_blocks += 1;
+            if let Some(root) = self.canonical.remove(&slot) {
+                self.settled_beacon.insert(root);
+                if slot > 0 {
+                    self.pruned_canonical_blocks += 1;
+                }
             }
         }
         self.pending_blocks
@@ -145,6 +150,7 @@ impl<P: Preset> Node<P> {
         let mut retained = Retained {
             beacon_blocks: self.blocks.len(),
             canonical_index: self.canonical.len(),
+            settled_beacon_roots: self.settled_beacon.len(),
             fork_choice_blocks: self.fork_choice.block_count(),
             crosslink_data: self.crosslinks.data_count(),
             claimable_receipts: self.crosslinks.claimable_total(),

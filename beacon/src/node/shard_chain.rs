@@ -258,6 +258,18 @@ impl ShardChain {
             .unwrap_or(false)
     }
 
+    /// Puts back transactions a reorg took off the chain (see `shard_reorg`), against the new
+    /// head state: those it already ran are refused as stale. Returns how many were admitted.
+    pub fn readmit(&mut self, transactions: Vec<shard::Transaction>) -> usize {
+        self.with_head_state_and_mempool(|state, mempool| {
+            transactions
+                .into_iter()
+                .filter(|tx| mempool.insert(tx.clone(), state, false).is_ok())
+                .count()
+        })
+        .unwrap_or(0)
+    }
+
     /// [`Self::admit`] with the mempool's reason for a refusal (`None`: no head state).
     pub fn admit_checked(&mut self, tx: shard::Transaction) -> Option<Result<(), MempoolError>> {
         self.with_head_state_and_mempool(|state, mempool| {

@@ -4,6 +4,7 @@
 
 use super::head::beacon_block_is_canonical;
 use super::shard_chain::RECENT_STATE_SLOTS;
+use super::shard_reorg::orphaned_transactions;
 use super::Node;
 use consensus::primitives::{Root, Shard, Slot};
 use consensus::Preset;
@@ -12,11 +13,17 @@ impl<P: Preset> Node<P> {
     /// Re-runs one shard's fork choice (after one of its blocks arrived).
     pub(super) fn update_shard_head(&mut self, shard: Shard) {
         let anchor = self.shard_anchor(shard);
-        let (blocks, canonical, genesis) = (&self.blocks, &self.canonical, self.genesis_root);
+        let (blocks, canonical, settled) = (&self.blocks, &self.canonical, &self.settled_beacon);
+        let genesis = self.genesis_root;
         let is_canonical =
-            |root: &Root| beacon_block_is_canonical(blocks, canonical, genesis, root);
+            |root: &Root| beacon_block_is_canonical(blocks, canonical, settled, genesis, root);
         let chain = &mut self.shards[shard as usize];
+        let old_head = chain.head_root();
         if chain.update_head(anchor, &is_canonical) {
+            let orphaned = orphaned_transactions(chain, &old_head);
+            if !orphaned.is_empty() {
+                chain.readmit(orphaned);
+            }
             chain.prune_mempool();
             chain.prune_states(RECENT_STATE_SLOTS, &[anchor]);
         }
