@@ -101,7 +101,12 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
             .validate()
             .with_context(|| format!("swarm seed {seed}"))?;
         println!("swarm seed {seed}: {}", describe(&scenario));
-        let result = run_scenario(&scenario, &mut |_| {})?;
+        let started = Instant::now();
+        let mut setup: Option<f64> = None;
+        let mut result = run_scenario(&scenario, &mut |_| {
+            setup.get_or_insert_with(|| started.elapsed().as_secs_f64());
+        })?;
+        result.set_wall_seconds(started.elapsed().as_secs_f64(), setup.unwrap_or(0.0));
         println!("{}", render_table(&result.summary));
         return Ok(result.safe() && result.live());
     }
