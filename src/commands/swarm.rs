@@ -144,7 +144,7 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
         };
         if !(outcome.safe && outcome.live) {
             failed += 1;
-            bar.println(format!(
+            let line = format!(
                 "seed {} FAILED ({}): {}\n  replay: {}",
                 outcome.seed,
                 outcome.description,
@@ -154,7 +154,13 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
                     outcome.violations.join("; ")
                 },
                 replay_command(&args, outcome.seed)
-            ));
+            );
+            // A hidden bar (`--quiet`) drops what it is asked to print.
+            if args.quiet {
+                eprintln!("{line}");
+            } else {
+                bar.println(line);
+            }
         }
         bar.inc(1);
         bar.set_message(format!("{failed} failed"));
