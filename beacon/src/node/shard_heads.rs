@@ -21,9 +21,7 @@ impl<P: Preset> Node<P> {
         let old_head = chain.head_root();
         if chain.update_head(anchor, &is_canonical) {
             let orphaned = orphaned_transactions(chain, &old_head);
-            if !orphaned.is_empty() {
-                chain.readmit(orphaned);
-            }
+            chain.readmit(orphaned);
             chain.prune_mempool();
             chain.prune_states(RECENT_STATE_SLOTS, &[anchor]);
         }

@@ -78,7 +78,10 @@ fn slashable_order(a: &Vote, b: &Vote) -> Option<bool> {
     }
 }
 
-fn attesters(attestation: &IndexedAttestation) -> impl Iterator<Item = ValidatorIndex> + '_ {
+/// Every validator `attestation` names (both custody bits).
+pub(super) fn attesters(
+    attestation: &IndexedAttestation,
+) -> impl Iterator<Item = ValidatorIndex> + '_ {
     attestation
         .custody_bit_0_indices
         .iter()

@@ -10,6 +10,7 @@
 //! the data of both sides is equal and no validator appears on the same side twice, and a
 //! signature that does not decode makes it give up (the two stay apart).
 
+use super::slasher::attesters;
 use consensus::bls::Crypto;
 use consensus::primitives::ValidatorIndex;
 use consensus::sszx::SszList;
@@ -24,6 +25,11 @@ pub fn merge_attester_slashings(
     b: &AttesterSlashing,
     crypto: Crypto,
 ) -> Option<AttesterSlashing> {
+    // Both sides' data first: no signature is aggregated for a pair that cannot merge.
+    if a.attestation_1.data != b.attestation_1.data || a.attestation_2.data != b.attestation_2.data
+    {
+        return None;
+    }
     Some(AttesterSlashing {
         attestation_1: merge_indexed(&a.attestation_1, &b.attestation_1, crypto)?,
         attestation_2: merge_indexed(&a.attestation_2, &b.attestation_2, crypto)?,
@@ -36,17 +42,8 @@ fn merge_indexed(
     b: &IndexedAttestation,
     crypto: Crypto,
 ) -> Option<IndexedAttestation> {
-    if a.data != b.data {
-        return None;
-    }
-    let validators = |x: &IndexedAttestation| -> BTreeSet<ValidatorIndex> {
-        x.custody_bit_0_indices
-            .iter()
-            .chain(x.custody_bit_1_indices.iter())
-            .copied()
-            .collect()
-    };
-    if !validators(a).is_disjoint(&validators(b)) {
+    let in_a: BTreeSet<ValidatorIndex> = attesters(a).collect();
+    if a.data != b.data || attesters(b).any(|v| in_a.contains(&v)) {
         return None;
     }
     let joined = |x: &[ValidatorIndex], y: &[ValidatorIndex]| {

@@ -276,10 +276,11 @@ impl<P: Preset> Node<P> {
     /// carried is lost with that fork when a partition heals and the node reorgs onto a chain
     /// that never saw it (swarm seeds 692 and 705); only finality makes it useless for good.
     pub(super) fn prune_slashings(&mut self, epoch: u64) {
+        let mut pool = std::mem::take(&mut self.slashing_pool);
         if let Some(state) = self.finalized_state() {
-            let validators = state.validators.clone();
-            self.slashing_pool.retain_useful(&validators);
+            pool.retain_useful(&state.validators);
         }
+        self.slashing_pool = pool;
         self.slasher.prune(epoch, P::SLOTS_PER_EPOCH);
     }
 }
