@@ -334,10 +334,9 @@ impl<P: Preset> Simulation<P> {
             root_rng.fork("workload"),
             crypto.is_fake(),
         )?;
-        let shards = workload.genesis_states()?;
         let genesis = Genesis {
             beacon: Arc::new(beacon),
-            shards: Arc::new(shards),
+            shards: workload.genesis_states(),
             accounts,
         };
         let verifier: Arc<dyn beacon::node::TransactionVerifier> = match crypto {

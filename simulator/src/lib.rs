@@ -6,7 +6,8 @@
 //! workload ([`workload`]); adversaries ([`adversary`]) and the slashing record and check
 //! ([`slashing`]); scenarios in TOML ([`scenario`]); safety checks ([`checks`]);
 //! measurements ([`observe`], [`result`]) and their reports ([`report`]); the trace hash
-//! ([`trace`]); seeded randomness ([`rng`]).
+//! ([`trace`]); seeded randomness ([`rng`]); the genesis accounts runs of one process share
+//! ([`genesis_cache`]).
 //!
 //! **Must never**: read the wall clock, draw OS randomness, iterate a randomly seeded hash map,
 //! or hold protocol logic: it drives `beacon::Node` and moves bytes and virtual time. The same
@@ -19,6 +20,7 @@ pub mod capture;
 pub mod checks;
 pub mod cpu;
 pub mod engine;
+pub mod genesis_cache;
 pub mod gossip;
 pub mod histogram;
 pub mod interval_set;

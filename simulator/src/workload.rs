@@ -2,11 +2,11 @@
 //! from the genesis accounts (whose keys anyone can derive), submitted to a node chosen at
 //! random. It keeps each sender's next nonce and when each transfer was submitted.
 
+use crate::genesis_cache::genesis_accounts;
 use crate::rng::SimRng;
 use crate::scenario::WorkloadSpec;
 use ed25519_dalek::SigningKey;
-use rayon::prelude::*;
-use shard::genesis::{genesis_keys_all, GenesisError};
+use shard::genesis::GenesisError;
 use shard::transaction::address_of;
 use shard::types::compute_home_shard;
 use shard::types::Address;
@@ -31,6 +31,8 @@ pub struct Workload {
     shards: Vec<ShardAccounts>,
     /// Every shard's signing keys, shared with the signing jobs.
     keys: Arc<Vec<Vec<SigningKey>>>,
+    /// Every shard's genesis state, built from those keys.
+    genesis_states: Arc<Vec<shard::ShardState>>,
     /// Fake cryptography: transfers are not signed (nodes do not check them either).
     fake: bool,
     /// The next round, being signed on the thread pool while the simulation goes on.
@@ -44,19 +46,18 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// Derives the genesis keys of every shard (in parallel; same keys on any pool).
+    /// Takes the genesis keys of every shard from the process's genesis cache (derived in
+    /// parallel on a miss; the same keys either way).
     pub fn new(
         spec: &WorkloadSpec,
         active_shards: u64,
         rng: SimRng,
         fake: bool,
     ) -> Result<Self, GenesisError> {
-        let keys = genesis_keys_all(active_shards, spec.accounts_per_shard)?;
-        let keys: Vec<Vec<SigningKey>> = keys
-            .into_iter()
-            .map(|keys| keys.into_iter().map(|(_, k)| k).collect())
-            .collect();
-        let shards = keys
+        let genesis =
+            genesis_accounts(active_shards, spec.accounts_per_shard, spec.account_balance)?;
+        let shards = genesis
+            .keys
             .iter()
             .map(|keys: &Vec<SigningKey>| ShardAccounts {
                 addresses: keys.iter().map(address_of).collect(),
@@ -68,7 +69,8 @@ impl Workload {
         Ok(Self {
             spec: spec.clone(),
             shards,
-            keys: Arc::new(keys),
+            keys: genesis.keys.clone(),
+            genesis_states: genesis.states.clone(),
             fake,
             next: None,
             rng,
@@ -78,19 +80,10 @@ impl Workload {
         })
     }
 
-    /// The genesis states of every shard from the keys this workload derived (the same states
-    /// as `shard::genesis_states`, without grinding the keys twice).
-    pub fn genesis_states(&self) -> Result<Vec<shard::ShardState>, GenesisError> {
-        let count = self.keys.len() as u64;
-        let balance = self.spec.account_balance;
-        self.keys
-            .par_iter()
-            .enumerate()
-            .map(|(shard, keys)| {
-                let keys: Vec<(u64, SigningKey)> = keys.iter().map(|k| (0, k.clone())).collect();
-                shard::genesis::genesis_state_from_keys(shard as u64, count, &keys, balance)
-            })
-            .collect()
+    /// The genesis states of every shard, from the same keys as this workload's accounts (the
+    /// same states as `shard::genesis_states`, without grinding the keys twice).
+    pub fn genesis_states(&self) -> Arc<Vec<shard::ShardState>> {
+        self.genesis_states.clone()
     }
 
     /// The transfers to submit now (signed, grouped per shard): the round prepared at the
