@@ -210,41 +210,74 @@ fn capture_matches_the_hypergeometric_law() {
 }
 
 #[test]
-fn swarm_runs_seeds_and_replays_one() {
+fn swarm_runs_seeds_resumes_and_replays_one() {
     let dir = TempDir::new("swarm");
     let out = dir.0.to_str().unwrap();
-    let text = stdout(&shardnode(&[
-        "swarm",
-        "--quiet",
-        "--seeds",
-        "4",
-        "--start",
-        "100",
-        "--jobs",
-        "2",
-        "--recheck",
-        "2",
-        "--out",
-        out,
-    ]));
-    assert!(text.contains("4 seeds (100..104)"), "{text}");
+    let swarm = |seeds: &str, more: &[&str]| {
+        let mut args = vec![
+            "swarm", "--quiet", "--seeds", seeds, "--start", "100", "--jobs", "2", "--out", out,
+        ];
+        args.extend_from_slice(more);
+        shardnode(&args)
+    };
+    let text = stdout(&swarm("3", &["--recheck", "1"]));
+    assert!(text.contains("3 seeds (100..103)"), "{text}");
     assert!(
-        text.contains("determinism: 2 of 2 seeds replayed gave the same trace hash"),
+        text.contains("3 passed, 0 safety violations, 0 liveness failures"),
         "{text}"
     );
     assert!(
-        text.contains("4 passed, 0 safety violations, 0 liveness failures"),
+        text.contains("determinism: 1 of 1 seeds replayed gave the same trace hash"),
         "{text}"
     );
-    let csv = std::fs::read_to_string(dir.0.join("swarm.csv")).unwrap();
-    let row = csv
+    let csv_path = dir.0.join("swarm.csv");
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let hash_of = |csv: &str, seed: &str| -> String {
+        let row = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{seed},")))
+            .unwrap_or_else(|| panic!("seed {seed} in {csv}"));
+        row.split(',').nth(4).unwrap().to_string()
+    };
+    let hash_101 = hash_of(&csv, "101");
+
+    // Resume over 100..104 with seed 101's recorded hash altered: only seed 103 runs, and the
+    // recheck over the whole range replays 101 and catches the difference.
+    let forged = csv.replace(&hash_101, &"0".repeat(64));
+    std::fs::write(&csv_path, &forged).unwrap();
+    let resumed = swarm("4", &["--recheck", "4", "--resume"]);
+    assert!(
+        !resumed.status.success(),
+        "a differing trace hash fails the run"
+    );
+    let text = String::from_utf8_lossy(&resumed.stdout);
+    assert!(
+        text.contains(
+            "3 seeds of 100..104 already in swarm.csv (0 failed there); running the other 1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("1 seeds (100..104)"), "{text}");
+    assert!(
+        text.contains("the whole range, 4 seeds: 4 passed"),
+        "{text}"
+    );
+    assert!(text.contains("seed 101 NOT DETERMINISTIC"), "{text}");
+    assert!(
+        text.contains("determinism: 3 of 4 seeds replayed gave the same trace hash"),
+        "{text}"
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let seeds: Vec<&str> = csv
         .lines()
-        .find(|l| l.starts_with("102,"))
-        .expect("seed 102");
-    let hash = row.split(',').nth(4).unwrap();
-    let replay = stdout(&shardnode(&["swarm", "--replay", "102"]));
-    assert!(replay.starts_with("swarm seed 102: "), "{replay}");
-    assert_eq!(trace_hash(&replay), hash, "a replay is the same run");
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(seeds, ["100", "101", "102", "103"], "{csv}");
+
+    let replay = stdout(&shardnode(&["swarm", "--replay", "101"]));
+    assert!(replay.starts_with("swarm seed 101: "), "{replay}");
+    assert_eq!(trace_hash(&replay), hash_101, "a replay is the same run");
 }
 
 #[test]

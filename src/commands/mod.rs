@@ -11,4 +11,5 @@ pub mod node;
 pub mod sim;
 pub mod slashing_protection;
 pub mod swarm;
+pub mod swarm_csv;
 pub mod sweep;

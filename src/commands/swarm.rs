@@ -2,16 +2,18 @@
 //! conditions and faults inside the safe envelope) on `--jobs J` threads; every run must keep
 //! the safety invariants and pass the liveness check. Prints each failing seed with the
 //! one-line command that replays it; `--replay SEED` runs one seed and prints its table;
-//! `--recheck N` replays N of the seeds run and checks each gives the same trace hash.
+//! `--recheck N` replays N of the seeds run and checks each gives the same trace hash;
+//! `--out DIR` keeps a row per seed in `DIR/swarm.csv` as each finishes, and `--resume` runs
+//! only the seeds of the range that file lacks.
 
 use super::sim::{build_scenario, SimArgs};
+use super::swarm_csv::{Ledger, Row};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use shardnode::parallel::run_all;
 use simulator::report::render_table;
 use simulator::swarm::{describe, generate};
 use simulator::{run_scenario, Scenario};
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -36,9 +38,13 @@ pub struct SwarmArgs {
     /// Run one seed and print its summary table.
     #[arg(long, value_name = "SEED")]
     pub replay: Option<u64>,
-    /// Write swarm.csv (one row per seed) into this directory.
+    /// Write swarm.csv (one row per seed, appended as each seed finishes) into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Keep the rows already in `--out`'s swarm.csv and run only the seeds of the range it
+    /// lacks; the summary, the exit status and `--recheck` cover every seed of the range.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
     /// After the run, replay this many of its seeds (spread evenly over the range) and check
     /// that each gives the same trace hash again.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -78,18 +84,6 @@ fn replay_command(args: &SwarmArgs, seed: u64) -> String {
     words.join(" ")
 }
 
-struct Outcome {
-    seed: u64,
-    description: String,
-    safe: bool,
-    live: bool,
-    liveness: String,
-    violations: Vec<String>,
-    finalized: u64,
-    trace_hash: String,
-    wall: f64,
-}
-
 pub fn run(args: SwarmArgs) -> Result<bool> {
     if args.jobs == 0 {
         bail!("`--jobs 0`: give at least one");
@@ -110,10 +104,44 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
         println!("{}", render_table(&result.summary));
         return Ok(result.safe() && result.live());
     }
-    let seeds: Vec<u64> = (args.start..args.start.saturating_add(args.seeds)).collect();
+    let range = args.start..args.start.saturating_add(args.seeds);
+    let mut ledger = match &args.out {
+        Some(dir) => Some(Ledger::open(dir, args.resume)?),
+        None => None,
+    };
+    let carried: Vec<Row> = ledger
+        .iter()
+        .flat_map(|l| l.rows().range(range.clone()).map(|(_, row)| row.clone()))
+        .collect();
+    for row in &carried {
+        let now = describe(&generate(&base, row.seed));
+        if row.description != now {
+            bail!(
+                "swarm.csv's row for seed {} was drawn from another base scenario ({}; this \
+                 base draws {now}): resume with the same --scenario and --set",
+                row.seed,
+                row.description
+            );
+        }
+    }
+    let recorded: std::collections::BTreeSet<u64> = carried.iter().map(|row| row.seed).collect();
+    let seeds: Vec<u64> = range
+        .clone()
+        .filter(|seed| !recorded.contains(seed))
+        .collect();
     let scenarios: Vec<Scenario> = seeds.iter().map(|&s| generate(&base, s)).collect();
     for (seed, s) in seeds.iter().zip(&scenarios) {
         s.validate().with_context(|| format!("swarm seed {seed}"))?;
+    }
+    if !carried.is_empty() {
+        println!(
+            "{} seeds of {}..{} already in swarm.csv ({} failed there); running the other {}",
+            carried.len(),
+            range.start,
+            range.end,
+            carried.iter().filter(|r| !r.passed()).count(),
+            seeds.len()
+        );
     }
     let bar = if args.quiet {
         ProgressBar::hidden()
@@ -127,33 +155,32 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = Instant::now();
-    let mut outcomes: Vec<Option<Outcome>> = (0..seeds.len()).map(|_| None).collect();
+    let mut rows: Vec<Row> = Vec::new();
     let mut failed = 0u64;
     run_all(&scenarios, args.jobs, &mut |i, result, wall| {
         let result = result.with_context(|| format!("swarm seed {}", seeds[i]))?;
-        let outcome = Outcome {
+        let row = Row {
             seed: seeds[i],
             description: describe(&scenarios[i]),
             safe: result.safe(),
             live: result.live(),
             liveness: result.summary.liveness.clone(),
-            violations: result.summary.safety_violations.clone(),
             finalized: result.summary.finalized_epoch,
             trace_hash: result.summary.trace_hash.clone(),
             wall,
         };
-        if !(outcome.safe && outcome.live) {
+        if !row.passed() {
             failed += 1;
             let line = format!(
                 "seed {} FAILED ({}): {}\n  replay: {}",
-                outcome.seed,
-                outcome.description,
-                if outcome.safe {
-                    outcome.liveness.clone()
+                row.seed,
+                row.description,
+                if row.safe {
+                    row.liveness.clone()
                 } else {
-                    outcome.violations.join("; ")
+                    result.summary.safety_violations.join("; ")
                 },
-                replay_command(&args, outcome.seed)
+                replay_command(&args, row.seed)
             );
             // A hidden bar (`--quiet`) drops what it is asked to print.
             if args.quiet {
@@ -162,72 +189,68 @@ pub fn run(args: SwarmArgs) -> Result<bool> {
                 bar.println(line);
             }
         }
+        if let Some(ledger) = ledger.as_mut() {
+            ledger.append(row.clone())?;
+        }
+        rows.push(row);
         bar.inc(1);
-        bar.set_message(format!("{failed} failed"));
-        outcomes[i] = Some(outcome);
+        bar.set_message(format!(
+            "{} failed",
+            rows.iter().filter(|r| !r.passed()).count()
+        ));
         Ok(())
     })?;
     bar.finish_and_clear();
-    let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
-    let unsafe_runs = outcomes.iter().filter(|o| !o.safe).count();
-    let dead = outcomes.iter().filter(|o| o.safe && !o.live).count();
+    rows.sort_by_key(|row| row.seed);
     println!(
-        "{} seeds ({}..{}) in {:.1} s: {} passed, {} safety violations, {} liveness failures",
-        outcomes.len(),
-        args.start,
-        args.start.saturating_add(args.seeds),
+        "{} seeds ({}..{}) in {:.1} s: {}",
+        rows.len(),
+        range.start,
+        range.end,
         started.elapsed().as_secs_f64(),
-        outcomes.len() - unsafe_runs - dead,
-        unsafe_runs,
-        dead
+        tally(&rows)
     );
-    for o in outcomes.iter().filter(|o| !(o.safe && o.live)) {
-        println!("FAILED seed {}: {}", o.seed, replay_command(&args, o.seed));
+    let mut all = [carried, rows].concat();
+    all.sort_by_key(|row| row.seed);
+    if all.len() > seeds.len() {
+        println!("the whole range, {} seeds: {}", all.len(), tally(&all));
     }
-    let differing = recheck(&args, &outcomes, &scenarios)?;
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let path = dir.join("swarm.csv");
-        let mut out = std::io::BufWriter::new(
-            std::fs::File::create(&path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
+    for row in all.iter().filter(|row| !row.passed()) {
+        println!(
+            "FAILED seed {}: {}",
+            row.seed,
+            replay_command(&args, row.seed)
         );
-        let write = |out: &mut dyn Write| -> std::io::Result<()> {
-            writeln!(
-                out,
-                "seed,safe,live,finalized_epoch,trace_hash,wall_seconds,scenario,liveness"
-            )?;
-            for o in &outcomes {
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{:.3},\"{}\",\"{}\"",
-                    o.seed,
-                    o.safe,
-                    o.live,
-                    o.finalized,
-                    o.trace_hash,
-                    o.wall,
-                    o.description.replace('"', "\"\""),
-                    o.liveness.replace('"', "\"\"")
-                )?;
-            }
-            out.flush()
-        };
-        write(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {}", path.display());
     }
-    Ok(failed == 0 && differing == 0)
+    let differing = recheck(&args, &all, &base)?;
+    if let Some(ledger) = ledger {
+        println!("wrote {}", ledger.finish()?.display());
+    }
+    Ok(all.iter().all(Row::passed) && differing == 0)
+}
+
+/// "P passed, S safety violations, L liveness failures".
+fn tally(rows: &[Row]) -> String {
+    let unsafe_runs = rows.iter().filter(|r| !r.safe).count();
+    let dead = rows.iter().filter(|r| r.safe && !r.live).count();
+    format!(
+        "{} passed, {unsafe_runs} safety violations, {dead} liveness failures",
+        rows.len() - unsafe_runs - dead
+    )
 }
 
 /// Replays `args.recheck` of the run's seeds (evenly spread) and compares their trace hashes
 /// with the first run's; prints the figure and returns how many differed.
-fn recheck(args: &SwarmArgs, outcomes: &[Outcome], scenarios: &[Scenario]) -> Result<u64> {
+fn recheck(args: &SwarmArgs, outcomes: &[Row], base: &Scenario) -> Result<u64> {
     let count = (args.recheck as usize).min(outcomes.len());
     if count == 0 {
         return Ok(0);
     }
     let picked: Vec<usize> = (0..count).map(|i| i * outcomes.len() / count).collect();
-    let again: Vec<Scenario> = picked.iter().map(|&i| scenarios[i].clone()).collect();
+    let again: Vec<Scenario> = picked
+        .iter()
+        .map(|&i| generate(base, outcomes[i].seed))
+        .collect();
     let started = Instant::now();
     let mut differing = 0u64;
     run_all(&again, args.jobs, &mut |k, result, _| {
