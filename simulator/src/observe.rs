@@ -57,6 +57,16 @@ struct InFlight {
     submitted_ms: Option<u64>,
 }
 
+/// A credit whose sending block had not settled yet.
+#[derive(Debug)]
+struct EarlyCredit {
+    to: Address,
+    amount: u64,
+    /// The crediting block's shard and slot.
+    shard: usize,
+    slot: Slot,
+}
+
 /// Cross-shard receipts as the observer's canonical chains settle.
 #[derive(Debug, Default)]
 struct Receipts {
@@ -65,11 +75,59 @@ struct Receipts {
     /// The observer's first import of a block crediting a receipt: (time, slot).
     credit_time: BTreeMap<ReceiptId, (u64, Slot)>,
     in_flight: BTreeMap<ReceiptId, InFlight>,
+    /// Credits settled before the block that sent their receipt: each shard settles as far as
+    /// its own finalized crosslink and the observer can name it, so a destination can settle
+    /// ahead of its source (swarm seed 2446). Matched as the source settles; any left when
+    /// the run ends is a violation.
+    early_credits: BTreeMap<ReceiptId, EarlyCredit>,
     /// Per (source, destination) pair, at `source · shards + destination`: receipt indices
     /// sent, and credited, on the canonical chains.
     sent: Vec<IntervalSet>,
     credited: Vec<IntervalSet>,
     latency_ms: Histogram,
+}
+
+impl Receipts {
+    /// A credit of receipt `id` (to `to`, `amount`) against what its source chain sent.
+    fn match_credit(
+        &mut self,
+        id: ReceiptId,
+        sent: &InFlight,
+        to: Address,
+        amount: u64,
+        checks: &mut Checks,
+    ) {
+        if sent.to != to || sent.amount != amount {
+            checks.violation(format!(
+                "receipt {id:?} credited with another recipient or amount than sent"
+            ));
+            return;
+        }
+        let credit = self.credit_time.remove(&id);
+        if let (Some(submitted), Some((credit_ms, _))) = (sent.submitted_ms, credit) {
+            self.latency_ms.record(credit_ms.saturating_sub(submitted));
+        }
+    }
+
+    /// Matches the credits settled ahead of their receipts' sending blocks with what has
+    /// settled since; once the run is `finished`, a credit still unmatched was never sent on
+    /// the canonical source chain.
+    fn match_early_credits(&mut self, finished: bool, checks: &mut Checks) {
+        let early = std::mem::take(&mut self.early_credits);
+        for (id, credit) in early {
+            match self.in_flight.remove(&id) {
+                Some(sent) => self.match_credit(id, &sent, credit.to, credit.amount, checks),
+                None if finished => checks.violation(format!(
+                    "receipt {id:?} credited (shard {} slot {}) but never sent on the canonical \
+                     source chain",
+                    credit.shard, credit.slot
+                )),
+                None => {
+                    self.early_credits.insert(id, credit);
+                }
+            }
+        }
+    }
 }
 
 /// Measurements of one run.
@@ -184,6 +242,7 @@ impl Observer {
         r.origin.len()
             + r.credit_time.len()
             + r.in_flight.len()
+            + r.early_credits.len()
             + r.sent.iter().map(IntervalSet::runs).sum::<usize>()
             + r.credited.iter().map(IntervalSet::runs).sum::<usize>()
     }
@@ -352,8 +411,9 @@ impl Observer {
             }
         }
         self.beacon_settled = self.beacon_settled.max(beacon_until);
-        // Shard blocks in slot order across shards: a credit is always settled after the
-        // block that sent its receipt (which is in an earlier slot).
+        // Shard blocks in slot order across shards: within one pass a credit is settled after
+        // the block that sent its receipt (which is in an earlier slot); a credit that
+        // settles in an earlier pass than its source waits in `early_credits`.
         let mut blocks = Vec::new();
         for chain in node.shard_chains() {
             let shard = chain.shard() as usize;
@@ -393,6 +453,7 @@ impl Observer {
         for (slot, shard, block, outgoing) in blocks {
             self.settle_shard_block(slot, shard, &block, &outgoing, submitted, checks);
         }
+        self.receipts.match_early_credits(finished, checks);
     }
 
     fn settle_shard_block(
@@ -469,18 +530,18 @@ impl Observer {
                 continue;
             }
             match r.in_flight.remove(&id) {
-                Some(sent) if sent.to == receipt.to && sent.amount == receipt.amount => {
-                    let credit = r.credit_time.remove(&id);
-                    if let (Some(submitted), Some((credit_ms, _))) = (sent.submitted_ms, credit) {
-                        r.latency_ms.record(credit_ms.saturating_sub(submitted));
-                    }
+                Some(sent) => r.match_credit(id, &sent, receipt.to, receipt.amount, checks),
+                None => {
+                    r.early_credits.insert(
+                        id,
+                        EarlyCredit {
+                            to: receipt.to,
+                            amount: receipt.amount,
+                            shard,
+                            slot,
+                        },
+                    );
                 }
-                Some(_) => checks.violation(format!(
-                    "receipt {id:?} credited with another recipient or amount than sent"
-                )),
-                None => checks.violation(format!(
-                    "receipt {id:?} credited but never sent on the canonical source chain"
-                )),
             }
         }
     }

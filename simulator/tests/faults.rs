@@ -367,6 +367,22 @@ fn the_observer_waits_for_finalized_shard_blocks_it_does_not_hold() {
     );
 }
 
+/// Swarm seed 2446: node 0, the observer, back from being offline, cannot name shard 6's
+/// finalized blocks for eight slots (its crosslink ends at slot 8) and waits on that shard,
+/// while shard 1 settles to slot 32, crediting at slot 25 receipts shard 6 sent at slot 2.
+/// The accounting matched each credit only against receipts settled before it and called 18
+/// of them "never sent on the canonical source chain" (and their receipts, once settled,
+/// "not credited"). A credit that settles ahead of its source is matched once the source
+/// settles now.
+#[test]
+fn a_credit_settled_before_its_source_block_is_matched_when_the_source_settles() {
+    let (label, _, result) = support::swarm_seed(2446);
+    assert_eq!(
+        result.summary.cross_shard_uncredited_early, 0,
+        "{label}: receipts sent 3+ epochs before the end and not credited"
+    );
+}
+
 /// Swarm seed 0: shard 3's crosslink stalled at slot 23 while beacon finality moved on, and
 /// finality let go of the beacon blocks its next shard blocks point at. The shard fork
 /// choice, which follows only shard blocks of canonical beacon blocks, then took every block
