@@ -1048,22 +1048,21 @@ impl<P: Preset> Simulation<P> {
             );
         }
         if !self.scenario.adversaries.is_empty() {
-            if let Some(state) = self.nodes[observer]
-                .node
-                .as_ref()
-                .and_then(|n| n.head_state())
-            {
-                self.slashing.sample(state, slot);
-                self.checks.check_crosslinks(state);
+            if let Some(node) = self.nodes[observer].node.as_ref() {
+                self.slashing.sample(node, slot);
+                if let Some(state) = node.head_state() {
+                    self.checks.check_crosslinks(state);
+                }
             }
         }
         if (slot + 1).is_multiple_of(P::SLOTS_PER_EPOCH) {
-            self.run_checks();
+            self.run_checks(false);
         }
     }
 
-    /// The safety checks over every honest node that is up, and the slashing check.
-    fn run_checks(&mut self) {
+    /// The safety checks over every honest node that is up, and the slashing check (`last`:
+    /// the run's end).
+    fn run_checks(&mut self, last: bool) {
         for (index, sim) in self.nodes.iter().enumerate() {
             if self.adversaries.is_adversary(index) {
                 continue;
@@ -1082,12 +1081,13 @@ impl<P: Preset> Simulation<P> {
             slot,
             bound,
             P::MAX_ATTESTER_SLASHINGS,
+            last,
             &mut self.checks,
         );
     }
 
     fn finish(&mut self) {
-        self.run_checks();
+        self.run_checks(true);
         for (index, sim) in self.nodes.iter().enumerate() {
             if self.observer.nodes.len() <= index {
                 self.observer.nodes.resize(index + 1, Default::default());

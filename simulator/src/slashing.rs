@@ -1,13 +1,20 @@
 //! Who was slashed, when, and the slashing check.
 //!
 //! The observer's head state is read at each slot end: a validator whose `slashed` flag is
-//! set for the first time is recorded with that slot. At each epoch end the check compares
-//! that record with the adversaries' offences (`crate::adversary`):
+//! set for the first time is recorded with that slot, and with the slot of the observer's
+//! canonical block that carried its slashing (found among the blocks of the last
+//! [`INCLUSION_SEARCH_EPOCHS`] epochs). At each epoch end the check compares that record with
+//! the adversaries' offences (`crate::adversary`):
 //!
 //! - every validator that signed both sides of a slashable pair (proposer equivocation,
 //!   double or surround vote) is slashed within `slashing_bound_epochs` of the slot an honest
 //!   node's slasher first held both messages (`Event::SlashingFound`); an offence no honest
-//!   node ever held both sides of (the twin lost to a partition) is reported, not judged;
+//!   node ever held both sides of (the twin lost to a partition) is reported, not judged.
+//!   "Slashed" is the slot of the block that carried the slashing: an observer cut off from
+//!   the chain that slashed it sees the flag only when it is back (swarm seed 2489: the
+//!   observer was on the 2-node side of a 2 | 6 partition from slot 39 to 63, the 6 included
+//!   the slashing in time, the observer saw it at slot 63). An offender not seen slashed by
+//!   its deadline is judged when it is seen, or at the end of the run;
 //! - a double or surround vote's bound grows by the queue ahead of it: a block carries at
 //!   most `MAX_ATTESTER_SLASHINGS` attester slashings (1 in the minimal preset), and votes of
 //!   different data cannot share one, so when 30 offenders are found in one epoch the last
@@ -25,8 +32,9 @@
 use crate::adversary::Offence;
 use crate::checks::Checks;
 use crate::scenario::AdversaryKind;
+use beacon::node::Node;
 use consensus::primitives::{Slot, ValidatorIndex};
-use consensus::{BeaconState, Preset};
+use consensus::{BeaconBlock, IndexedAttestation, Preset};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +47,8 @@ pub struct SlashingRow {
     pub offence_slot: Option<Slot>,
     /// First slot at whose end the observer's head state had it slashed.
     pub slashed_slot: Option<Slot>,
+    /// Slot of the observer's canonical block that carried its slashing.
+    pub included_slot: Option<Slot>,
     /// First slot an honest node's slasher reported it (it then held both messages).
     pub found_slot: Option<Slot>,
 }
@@ -47,19 +57,44 @@ pub struct SlashingRow {
 #[derive(Debug, Default)]
 pub struct SlashingLog {
     slashed_at: BTreeMap<ValidatorIndex, Slot>,
+    /// The slot of the canonical block that slashed each validator in `slashed_at`, where the
+    /// observer still held that block when it first saw the flag.
+    included_at: BTreeMap<ValidatorIndex, Slot>,
     /// Offenders an honest node's slasher reported (it held both messages), with the slot.
     found_at: BTreeMap<ValidatorIndex, Slot>,
     judged: BTreeSet<ValidatorIndex>,
 }
 
+/// How far back from the slot the observer first sees a validator slashed its canonical
+/// blocks are searched for the one that slashed it.
+pub const INCLUSION_SEARCH_EPOCHS: u64 = 8;
+
 impl SlashingLog {
     /// Reads the observer's head state at the end of `slot`.
-    pub fn sample<P: Preset>(&mut self, state: &BeaconState<P>, slot: Slot) {
-        for (index, validator) in state.validators.iter().enumerate() {
-            if validator.slashed {
-                self.slashed_at
-                    .entry(index as ValidatorIndex)
-                    .or_insert(slot);
+    pub fn sample<P: Preset>(&mut self, observer: &Node<P>, slot: Slot) {
+        let Some(state) = observer.head_state() else {
+            return;
+        };
+        let newly: Vec<ValidatorIndex> = state
+            .validators
+            .iter()
+            .enumerate()
+            .filter(|(index, v)| v.slashed && !self.slashed_at.contains_key(&(*index as u64)))
+            .map(|(index, _)| index as ValidatorIndex)
+            .collect();
+        if newly.is_empty() {
+            return;
+        }
+        let start = slot.saturating_sub(INCLUSION_SEARCH_EPOCHS * P::SLOTS_PER_EPOCH);
+        let blocks: Vec<(Slot, &BeaconBlock)> = observer
+            .canonical_range(start, slot.saturating_add(1))
+            .into_iter()
+            .filter_map(|(at, root)| observer.beacon_block(&root).map(|b| (at, b)))
+            .collect();
+        for validator in newly {
+            self.slashed_at.insert(validator, slot);
+            if let Some((at, _)) = blocks.iter().find(|(_, b)| slashes(b, validator)) {
+                self.included_at.insert(validator, *at);
             }
         }
     }
@@ -69,6 +104,15 @@ impl SlashingLog {
         for &v in validators {
             self.found_at.entry(v).or_insert(slot);
         }
+    }
+
+    /// When `validator` was slashed: the slot of the canonical block that carried its
+    /// slashing, or (that block not found) the slot the observer first saw the flag.
+    fn slashed_slot(&self, validator: ValidatorIndex) -> Option<Slot> {
+        self.included_at
+            .get(&validator)
+            .or_else(|| self.slashed_at.get(&validator))
+            .copied()
     }
 
     /// Validators slashed so far.
@@ -111,13 +155,16 @@ impl SlashingLog {
 
     /// The check at the end of `slot`, with `bound_slots` from offence to punishment and
     /// `attester_slashings_per_block` (the preset's `MAX_ATTESTER_SLASHINGS`) for the queue
-    /// allowance of double and surround votes.
+    /// allowance of double and surround votes; `last` at the end of the run, when an offender
+    /// past its deadline and never seen slashed is a violation (before, it waits: the
+    /// observer may be cut off from the chain that slashed it).
     pub fn check(
         &mut self,
         offences: &BTreeMap<ValidatorIndex, Offence>,
         slot: Slot,
         bound_slots: u64,
         attester_slashings_per_block: u64,
+        last: bool,
         checks: &mut Checks,
     ) {
         for (validator, at) in &self.slashed_at {
@@ -150,9 +197,12 @@ impl SlashingLog {
             if deadline > slot {
                 continue;
             }
+            let done = self.slashed_slot(*validator);
+            if done.is_none() && !last {
+                continue;
+            }
             self.judged.insert(*validator);
-            let done = self.slashed_at.get(validator);
-            if done.is_none_or(|s| *s > deadline) {
+            if done.is_none_or(|s| s > deadline) {
                 checks.violation(format!(
                     "validator {validator} ({} at slot {}, found by an honest slasher at slot {found}) was not slashed within {bound} slots ({bound_slots} and {queue_slots} for the attester slashings queued ahead; by slot {deadline}): {}",
                     offence.kind.as_str(),
@@ -179,35 +229,55 @@ impl SlashingLog {
                     .map_or(String::new(), |o| o.kind.as_str().to_string()),
                 offence_slot: offences.get(&v).map(|o| o.slot),
                 slashed_slot: self.slashed_at.get(&v).copied(),
+                included_slot: self.included_at.get(&v).copied(),
                 found_slot: self.found_at.get(&v).copied(),
             })
             .collect()
     }
 }
 
-/// Writes `slashings.csv`: `validator,offence,offence_slot,slashed_slot,found_slot`, one
-/// line per [`SlashingRow`], empty cells for what did not happen.
+/// Writes `slashings.csv`: `validator,offence,offence_slot,slashed_slot,found_slot,
+/// included_slot`, one line per [`SlashingRow`], empty cells for what did not happen.
 pub fn write_slashings_csv(
     rows: &[SlashingRow],
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     writeln!(
         out,
-        "validator,offence,offence_slot,slashed_slot,found_slot"
+        "validator,offence,offence_slot,slashed_slot,found_slot,included_slot"
     )?;
     let cell = |v: Option<Slot>| v.map_or(String::new(), |s| s.to_string());
     for row in rows {
         writeln!(
             out,
-            "{},{},{},{},{}",
+            "{},{},{},{},{},{}",
             row.validator,
             row.offence,
             cell(row.offence_slot),
             cell(row.slashed_slot),
-            cell(row.found_slot)
+            cell(row.found_slot),
+            cell(row.included_slot)
         )?;
     }
     Ok(())
+}
+
+/// Whether `block` carries a slashing of `validator`: a proposer slashing of it, or an
+/// attester slashing whose two attestations both name it.
+fn slashes(block: &BeaconBlock, validator: ValidatorIndex) -> bool {
+    let names = |a: &IndexedAttestation| {
+        a.custody_bit_0_indices.contains(&validator) || a.custody_bit_1_indices.contains(&validator)
+    };
+    block
+        .body
+        .proposer_slashings
+        .iter()
+        .any(|p| p.proposer_index == validator)
+        || block
+            .body
+            .attester_slashings
+            .iter()
+            .any(|a| names(&a.attestation_1) && names(&a.attestation_2))
 }
 
 #[cfg(test)]
@@ -241,7 +311,7 @@ mod tests {
             log.slashed_at.insert(validator, slot);
         }
         let mut checks = Checks::default();
-        log.check(&offences, 60, 32, 1, &mut checks);
+        log.check(&offences, 60, 32, 1, false, &mut checks);
         assert!(checks.violations().is_empty(), "{:?}", checks.violations());
         // Two a block: the third has one slashing ahead of it, so slot 43 is its deadline.
         let mut log_two = SlashingLog::default();
@@ -250,7 +320,7 @@ mod tests {
             log_two.slashed_at.insert(validator, slot);
         }
         let mut checks = Checks::default();
-        log_two.check(&offences, 60, 32, 2, &mut checks);
+        log_two.check(&offences, 60, 32, 2, false, &mut checks);
         assert_eq!(checks.violations().len(), 1, "{:?}", checks.violations());
         assert!(checks.violations()[0].starts_with("validator 3 "));
     }
@@ -264,9 +334,12 @@ mod tests {
         log.slashed_at.insert(4, 10);
         log.found(&[5], 20);
         let mut checks = Checks::default();
-        log.check(&offences, 51, 32, 1, &mut checks);
+        log.check(&offences, 51, 32, 1, false, &mut checks);
         assert!(checks.violations().is_empty(), "{:?}", checks.violations());
-        log.check(&offences, 52, 32, 1, &mut checks);
+        // Past its deadline and not seen slashed: judged only at the end of the run.
+        log.check(&offences, 52, 32, 1, false, &mut checks);
+        assert!(checks.violations().is_empty(), "{:?}", checks.violations());
+        log.check(&offences, 60, 32, 1, true, &mut checks);
         assert_eq!(checks.violations().len(), 1);
         assert!(checks.violations()[0].contains("never"));
     }

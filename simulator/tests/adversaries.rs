@@ -238,3 +238,28 @@ fn slashings_missed_while_offline_are_published_again() {
         "{label}: never slashed: {unslashed:#?}"
     );
 }
+
+/// Swarm seed 2489: validator 229 equivocated at slot 30 and an honest slasher found it then.
+/// From slot 39 to 63 the observer (node 0) sat on the 2-node side of a 2 | 6 partition; the
+/// six included the slashing in time, but the observer's head state showed it only after the
+/// heal, past the 32-slot deadline, and the check called it late. The check now reads the slot
+/// of the block that carried the slashing, and waits for an offender not yet seen slashed.
+#[test]
+fn a_slashing_the_observer_sees_late_counts_from_the_block_that_carried_it() {
+    let (label, _, result) = support::swarm_seed(2489);
+    let row = result
+        .slashings
+        .iter()
+        .find(|r| r.validator == 229)
+        .unwrap_or_else(|| panic!("{label}: validator 229 has no slashing row"));
+    let found = row.found_slot.expect("found by an honest slasher");
+    let included = row
+        .included_slot
+        .expect("the slashing block is on the canonical chain");
+    let seen = row.slashed_slot.expect("the observer saw it slashed");
+    assert!(included <= found + 32, "{label}: {row:?}");
+    assert!(
+        seen > found + 32,
+        "{label}: the observer saw it late: {row:?}"
+    );
+}
