@@ -617,7 +617,10 @@ fn get_ancestor_and_invalid_inputs() {
 #[test]
 fn a_new_justified_checkpoint_restricts_the_head_and_pruning_keeps_it() {
     let (mut h, mut fc) = Harness::new(ChainConfig::default());
-    fc.on_tick(LATE_MS);
+    let slot_ms = |slot: u64| slot * ChainConfig::default().slot_duration_ms;
+    // The clock at slot 23: the blocks of epochs 0 and 1 arrive late and are pulled up (D10),
+    // which justifies nothing before epoch 2.
+    fc.on_tick(slot_ms(23));
     let g = h.genesis_root;
     let mut chain = vec![g]; // chain[s] = main-chain block at slot s
     let mut blocks = vec![BeaconBlock::default()];
@@ -655,11 +658,10 @@ fn a_new_justified_checkpoint_restricts_the_head_and_pruning_keeps_it() {
     assert_eq!(fc.get_head().unwrap(), rf8);
     assert_eq!(weight(&fc, &rf8), 256 * BALANCE);
 
-    // Block 24 processes the end of epoch 2: epochs 1 and 2 are justified, the store adopts
-    // {2, b16} and the head must descend from b16, whatever the votes say.
-    let import24 = fc.on_block(&blocks[24], crypto()).unwrap();
-    assert!(import24.justified_updated);
-    assert!(!import24.finalized_updated);
+    // The end of epoch 2 (the tick to slot 24) pulls the leaf b23 up (D10): its state
+    // justifies epochs 1 and 2, the store adopts {2, b16} before block 24 arrives (which
+    // then realizes it), and the head must descend from b16, whatever the votes say.
+    fc.on_tick(slot_ms(24));
     assert_eq!(
         fc.justified_checkpoint(),
         &Checkpoint {
@@ -667,6 +669,23 @@ fn a_new_justified_checkpoint_restricts_the_head_and_pruning_keeps_it() {
             root: chain[16]
         }
     );
+    assert_eq!(
+        fc.proto_array()
+            .node(&chain[23])
+            .unwrap()
+            .unrealized_justified_epoch,
+        Some(2)
+    );
+    assert_eq!(
+        fc.proto_array()
+            .node(&rf8)
+            .unwrap()
+            .unrealized_justified_epoch,
+        Some(0)
+    );
+    let import24 = fc.on_block(&blocks[24], crypto()).unwrap();
+    assert!(!import24.justified_updated, "adopted at the tick already");
+    assert!(!import24.finalized_updated);
     assert_eq!(fc.get_head().unwrap(), chain[24]);
     // Balances now come from the justified checkpoint state, where the validators that missed
     // epoch 0 lost some effective balance.
@@ -695,6 +714,7 @@ fn a_new_justified_checkpoint_restricts_the_head_and_pruning_keeps_it() {
     // Epochs 3 and 4: block 32 processes the end of epoch 3, justifying epoch 3 and
     // finalizing epoch 2.
     for block in &blocks[25..=32] {
+        fc.on_tick(slot_ms(block.slot));
         fc.on_block(block, crypto()).unwrap();
     }
     assert_eq!(
@@ -713,6 +733,7 @@ fn a_new_justified_checkpoint_restricts_the_head_and_pruning_keeps_it() {
     );
     let head = fc.get_head().unwrap();
     assert_eq!(head, chain[32], "rs24 is not a descendant of b24");
+    fc.on_tick(LATE_MS);
 
     // Blocks that do not descend from the finalized block are refused.
     let on_fork = h.block(rf8, 33, vec![], 0);

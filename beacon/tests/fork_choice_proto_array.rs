@@ -436,6 +436,43 @@ fn a_head_whose_state_justified_less_than_the_store_loses_to_a_viable_one() {
     assert_eq!(array.find_head(&root(0)).unwrap(), root(5));
 }
 
+/// D10 (unrealized justification): a leaf whose own state justified less than the store, but
+/// whose epoch's justification reaches the store's checkpoint, is viable once that is
+/// recorded; the leaves still to pull up are the childless blocks before the given slot.
+/// Swarm seed 2785 lost finality for good without it (`fork_choice::pull_up`).
+#[test]
+fn a_leaf_is_viable_by_the_justification_its_epoch_reached() {
+    // 0(slot 0) ─ 1(slot 9, justified 0) ─ 3(slot 17, justified 1)  two votes
+    //           └ 2(slot 14, justified 0)                          one vote
+    let mut array = ProtoArray::new(SLOTS_PER_EPOCH, root(0), 0, 0);
+    array.insert(root(1), root(0), 9, 0, 0).unwrap();
+    array.insert(root(2), root(0), 14, 0, 0).unwrap();
+    array.insert(root(3), root(1), 17, 1, 0).unwrap();
+    assert_eq!(array.leaves_to_pull_up(16), vec![root(2)]);
+    assert_eq!(array.leaves_to_pull_up(18), vec![root(2), root(3)]);
+    let mut votes = VoteTracker::new();
+    votes.record_latest_message(0, root(3), 2);
+    votes.record_latest_message(1, root(3), 2);
+    votes.record_latest_message(2, root(2), 2);
+    let balances = [10, 10, 10];
+    let deltas = votes.compute_deltas(&array, &[], &balances).unwrap();
+    // The store has justified epoch 2 (pulled up from leaf 2's epoch): no leaf is viable by
+    // its own state, so the weights decide.
+    array
+        .apply_score_changes(deltas, checkpoint(2, root(0)), checkpoint(0, root(0)))
+        .unwrap();
+    votes.mark_applied();
+    assert_eq!(array.find_head(&root(0)).unwrap(), root(3));
+    // Leaf 2's epoch justified epoch 2: it is viable, and leads against the heavier branch.
+    array.set_unrealized_justified_epoch(&root(2), 2);
+    assert_eq!(array.leaves_to_pull_up(18), vec![root(3)]);
+    let deltas = votes.compute_deltas(&array, &balances, &balances).unwrap();
+    array
+        .apply_score_changes(deltas, checkpoint(2, root(0)), checkpoint(0, root(0)))
+        .unwrap();
+    assert_eq!(array.find_head(&root(0)).unwrap(), root(2));
+}
+
 #[test]
 fn children_of_the_justified_block_at_or_before_its_epoch_start_are_not_candidates() {
     // 0(slot 0) ─ 1(slot 3) ─ 3(slot 9)

@@ -367,6 +367,25 @@ fn the_observer_waits_for_finalized_shard_blocks_it_does_not_hold() {
     );
 }
 
+/// Swarm seed 2785: three nodes alone from slot 24 to 40 had no block after slot 30; carried
+/// into epoch 4, their head state justified epoch 2 and they signed source 2 all epoch. The
+/// other five never saw a block with epoch 2 justified; after the heal all eight followed the
+/// heavier chain (justified epoch 1), slashing protection refused every vote of the three
+/// (source 1 would surround (2, 4)), five of eight is below two thirds, and nothing was
+/// finalized again (finalized epoch 0 at the end). Fork choice now adopts the justification a
+/// block's epoch reached (design D10), so all eight move onto the chain of the three.
+#[test]
+fn nodes_that_signed_a_source_only_their_empty_slots_justified_are_followed() {
+    let (label, s, result) = support::swarm_seed(2785);
+    assert!(result.live(), "{label}: {}", result.summary.liveness);
+    assert!(
+        result.summary.finalized_epoch + 4 >= s.epochs,
+        "{label}: finalized epoch {} of {}",
+        result.summary.finalized_epoch,
+        s.epochs
+    );
+}
+
 /// Swarm seed 2446: node 0, the observer, back from being offline, cannot name shard 6's
 /// finalized blocks for eight slots (its crosslink ends at slot 8) and waits on that shard,
 /// while shard 1 settles to slot 32, crediting at slot 25 receipts shard 6 sent at slot 2.

@@ -11,14 +11,19 @@
 //! - [`votes`]: latest messages and the weight deltas they produce;
 //! - [`queue`]: the bounded queue of attestations waiting for their target or head block;
 //! - [`store`]: [`ForkChoice`], the reference's `Store` and its handlers;
+//! - [`pull_up`]: the justification a block's state reaches at its epoch's end (D10);
 //! - [`errors`]: [`ForkChoiceError`], naming the failed rule.
 //!
 //! v0.8.4 semantics: the head is found from the justified block, stepping only to children
 //! whose slot is after the justified epoch's start; ties go to the higher root bytes; no
-//! `filter_block_tree`, no `SAFE_SLOTS_TO_UPDATE_JUSTIFIED`.
+//! `SAFE_SLOTS_TO_UPDATE_JUSTIFIED`. Two rules of later specifications are added, each
+//! because v0.8.4 deadlocked with slashing protection in the swarm (`docs/protocol.md`): viable
+//! heads first (D9, `filter_block_tree` as a sibling order) and unrealized justification
+//! (D10, "pull-up tips").
 
 pub mod errors;
 pub mod proto_array;
+pub mod pull_up;
 pub mod queue;
 pub mod store;
 pub mod votes;

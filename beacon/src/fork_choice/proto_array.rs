@@ -33,6 +33,11 @@ pub struct ProtoNode {
     pub justified_epoch: Epoch,
     /// `finalized_checkpoint.epoch` of the block's post-state (same use).
     pub finalized_epoch: Epoch,
+    /// The justified epoch the block's post-state reaches once its epoch's justification
+    /// runs (later specifications' unrealized justification), set once the block's epoch is
+    /// over (`None` before): a vote on top of this block from a later epoch has that source,
+    /// so the block is judged viable by it (design D10, `super::pull_up`).
+    pub unrealized_justified_epoch: Option<Epoch>,
     /// The latest-message balance of the block's subtree: reference 7's
     /// `get_latest_attesting_balance(root)`.
     pub weight: u64,
@@ -114,6 +119,7 @@ impl ProtoArray {
                 slot: anchor_slot,
                 justified_epoch: anchor_epoch,
                 finalized_epoch: anchor_epoch,
+                unrealized_justified_epoch: None,
                 weight: 0,
                 best_child: None,
                 best_descendant: None,
@@ -202,6 +208,7 @@ impl ProtoArray {
             slot,
             justified_epoch,
             finalized_epoch,
+            unrealized_justified_epoch: None,
             weight: 0,
             best_child: None,
             best_descendant: None,
@@ -228,9 +235,42 @@ impl ProtoArray {
     /// surrounding it. Swarm seed 1973: after a three-way partition two of four nodes had
     /// signed source 4 on their own forks, the heavier fork's state still had source 3, every
     /// vote they were asked for was refused, and finality never resumed (`docs/protocol.md`).
+    /// A block whose epoch is over is judged by the justification its epoch reached
+    /// (`unrealized_justified_epoch`, design D10): swarm seed 2785.
     fn is_viable(&self, index: usize) -> bool {
         let node = &self.nodes[index];
-        node.justified_epoch >= self.justified.epoch && node.finalized_epoch >= self.finalized.epoch
+        let justified = node
+            .unrealized_justified_epoch
+            .map_or(node.justified_epoch, |u| u.max(node.justified_epoch));
+        justified >= self.justified.epoch && node.finalized_epoch >= self.finalized.epoch
+    }
+
+    /// Records the justified epoch `root`'s post-state reaches at its epoch's end (see
+    /// [`ProtoNode::unrealized_justified_epoch`]); the links follow at the next
+    /// [`Self::apply_score_changes`].
+    pub fn set_unrealized_justified_epoch(&mut self, root: &Root, epoch: Epoch) {
+        if let Some(index) = self.index_of(root) {
+            self.nodes[index].unrealized_justified_epoch = Some(epoch);
+        }
+    }
+
+    /// The leaves (blocks without children) before `slot` whose unrealized justification is
+    /// not known yet, in insertion order.
+    pub fn leaves_to_pull_up(&self, slot: Slot) -> Vec<Root> {
+        let mut has_child = vec![false; self.nodes.len()];
+        for node in &self.nodes {
+            if let Some(parent) = node.parent {
+                has_child[parent] = true;
+            }
+        }
+        self.nodes
+            .iter()
+            .zip(has_child)
+            .filter(|(node, has_child)| {
+                !has_child && node.slot < slot && node.unrealized_justified_epoch.is_none()
+            })
+            .map(|(node, _)| node.root)
+            .collect()
     }
 
     /// Whether the subtree of `index` leads to a viable head (its best descendant, or itself

@@ -12,6 +12,7 @@
 
 use super::errors::ForkChoiceError;
 use super::proto_array::ProtoArray;
+use super::pull_up::unrealized_justified_checkpoint;
 use super::queue::{AttestationQueue, DEFAULT_QUEUE_CAPACITY};
 use super::votes::VoteTracker;
 use crate::attesting::{get_indexed_attestation, is_valid_indexed_attestation};
@@ -184,8 +185,44 @@ impl<P: Preset> ForkChoice<P> {
     }
 
     /// Reference 7 `on_tick(time)`, in milliseconds.
+    /// Reference 7 `on_tick`, plus D10: when an epoch ends, the leaves of the tree from
+    /// before it are pulled up (their unrealized justification computed and adopted when
+    /// higher; `super::pull_up`).
     pub fn on_tick(&mut self, now_ms: u64) {
+        let before = self.current_epoch();
         self.time_ms = now_ms;
+        let now = self.current_epoch();
+        if now > before {
+            let start = now.saturating_mul(P::SLOTS_PER_EPOCH);
+            for root in self.proto.leaves_to_pull_up(start) {
+                self.pull_up(&root);
+            }
+        }
+    }
+
+    /// The epoch of the store's clock (0 before genesis).
+    fn current_epoch(&self) -> Epoch {
+        self.time_ms
+            .saturating_sub(self.genesis_time_ms)
+            .checked_div(self.config.slot_duration_ms)
+            .unwrap_or(0)
+            / P::SLOTS_PER_EPOCH
+    }
+
+    /// D10 for the block `root`, whose epoch is over: records the justification its state
+    /// reaches at the epoch's end, and adopts it as the store's justified checkpoint if higher.
+    fn pull_up(&mut self, root: &Root) {
+        let Some(state) = self.block_states.get(root) else {
+            return;
+        };
+        let Some(unrealized) = unrealized_justified_checkpoint(state.as_ref(), &self.config) else {
+            return;
+        };
+        self.proto
+            .set_unrealized_justified_epoch(root, unrealized.epoch);
+        if unrealized.epoch > self.justified.epoch && self.proto.contains(&unrealized.root) {
+            self.justified = unrealized;
+        }
     }
 
     /// The store time in milliseconds.
@@ -415,6 +452,10 @@ impl<P: Preset> ForkChoice<P> {
             self.finalized = state.finalized_checkpoint.clone();
         }
         self.block_states.insert(root, Arc::new(state));
+        // D10: a block from an epoch already over is pulled up at once.
+        if block.slot / P::SLOTS_PER_EPOCH < self.current_epoch() {
+            self.pull_up(&root);
+        }
 
         // Attestations that waited for this block.
         let mut import = BlockImport {
