@@ -658,10 +658,12 @@ fn a_new_justified_checkpoint_restricts_the_head_and_pruning_keeps_it() {
     assert_eq!(fc.get_head().unwrap(), rf8);
     assert_eq!(weight(&fc, &rf8), 256 * BALANCE);
 
-    // The end of epoch 2 (the tick to slot 24) pulls the leaf b23 up (D10): its state
-    // justifies epochs 1 and 2, the store adopts {2, b16} before block 24 arrives (which
+    // Once epoch 2 is over (the clock at slot 24), get_head pulls the leaf b23 up (D10): its
+    // state justifies epochs 1 and 2, the store adopts {2, b16} before block 24 arrives (which
     // then realizes it), and the head must descend from b16, whatever the votes say.
     fc.on_tick(slot_ms(24));
+    assert_eq!(fc.justified_checkpoint().epoch, 0, "not before get_head");
+    assert_eq!(fc.get_head().unwrap(), chain[23]);
     assert_eq!(
         fc.justified_checkpoint(),
         &Checkpoint {

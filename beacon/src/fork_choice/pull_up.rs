@@ -11,10 +11,9 @@
 //! the heavier chain, the three were refused every vote (source 1 would surround (2, 4)), five
 //! of eight is below two thirds, and nothing was finalized again.
 //!
-//! The store therefore computes, for each block whose epoch is over (at the epoch's end for
-//! the leaves of the tree, at once for a block that arrives late), the justification its state
-//! reaches, adopts it as the store's justified checkpoint when higher, and judges the block's
-//! viability by it (`ProtoArray::is_viable`).
+//! The store therefore computes, for each leaf of the tree whose epoch is over (at `get_head`,
+//! once per leaf), the justification its state reaches, adopts it as the store's justified
+//! checkpoint when higher, and judges the leaf's viability by it (`ProtoArray::is_viable`).
 //!
 //! **Must never**: change a stored post-state (it works on a copy) or finalize anything.
 

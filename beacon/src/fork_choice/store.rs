@@ -185,18 +185,18 @@ impl<P: Preset> ForkChoice<P> {
     }
 
     /// Reference 7 `on_tick(time)`, in milliseconds.
-    /// Reference 7 `on_tick`, plus D10: when an epoch ends, the leaves of the tree from
-    /// before it are pulled up (their unrealized justification computed and adopted when
-    /// higher; `super::pull_up`).
     pub fn on_tick(&mut self, now_ms: u64) {
-        let before = self.current_epoch();
         self.time_ms = now_ms;
-        let now = self.current_epoch();
-        if now > before {
-            let start = now.saturating_mul(P::SLOTS_PER_EPOCH);
-            for root in self.proto.leaves_to_pull_up(start) {
-                self.pull_up(&root);
-            }
+    }
+
+    /// D10: the leaves of the tree from epochs already over whose unrealized justification is
+    /// not known yet are pulled up (`super::pull_up`). Only leaves: a block with children is
+    /// judged by its best leaf, so a node syncing a long chain pays for its tip, not for every
+    /// block.
+    fn pull_up_leaves(&mut self) {
+        let start = self.current_epoch().saturating_mul(P::SLOTS_PER_EPOCH);
+        for root in self.proto.leaves_to_pull_up(start) {
+            self.pull_up(&root);
         }
     }
 
@@ -452,10 +452,6 @@ impl<P: Preset> ForkChoice<P> {
             self.finalized = state.finalized_checkpoint.clone();
         }
         self.block_states.insert(root, Arc::new(state));
-        // D10: a block from an epoch already over is pulled up at once.
-        if block.slot / P::SLOTS_PER_EPOCH < self.current_epoch() {
-            self.pull_up(&root);
-        }
 
         // Attestations that waited for this block.
         let mut import = BlockImport {
@@ -661,6 +657,7 @@ impl<P: Preset> ForkChoice<P> {
     /// the justified checkpoint state's balances) and returns the best descendant of the
     /// justified block among those after the justified epoch's start.
     pub fn get_head(&mut self) -> Result<Root, ForkChoiceError> {
+        self.pull_up_leaves();
         let balances = self.justified_balances()?;
         let deltas = self
             .votes
