@@ -7,10 +7,12 @@
 //! finalized root. It knows nothing of validators, attestations or states: votes arrive as
 //! per-node weight deltas (see [`super::votes`]).
 //!
-//! One departure from v0.8.4, taken from later specifications: among siblings, a subtree
-//! whose best leaf is a viable head (its state justified and finalized at least the store's
-//! checkpoints) goes before one whose leaf is not, whatever the weights
-//! ([`ProtoArray::is_viable`] says why; `docs/protocol.md`).
+//! Departures from v0.8.4, taken from later specifications: among siblings, a subtree whose
+//! best leaf is a viable head (its state justified and finalized at least the store's
+//! checkpoints) goes before one whose leaf is not, whatever the weights (D9); a leaf whose
+//! epoch is over is judged by the justification that epoch reached, once the store records
+//! it (D10, [`ProtoNode::unrealized_justified_epoch`]). [`ProtoArray::is_viable`] says why;
+//! `docs/protocol.md`.
 //!
 //! Invariants: a parent always sits at a lower index than its children (blocks arrive after
 //! their parent), so walking the array backwards visits every child before its parent; slots
