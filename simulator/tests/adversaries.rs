@@ -263,3 +263,23 @@ fn a_slashing_the_observer_sees_late_counts_from_the_block_that_carried_it() {
         "{label}: the observer saw it late: {row:?}"
     );
 }
+
+/// Swarm seed 3955: two overlapping three-way partitions (slots 20 to 38 and 32 to 55) leave
+/// the canonical chain six blocks between slots 24 and 55, and a block carries one attester
+/// slashing. Validator 65's double vote, found alone at slot 24, waited behind six merged
+/// slashings found after it (the pool served the largest first) and was slashed at slot 57,
+/// past its 32-slot bound. A slashing held two epochs now goes first.
+#[test]
+fn a_single_offender_is_not_starved_by_larger_slashings_found_after_it() {
+    let (label, _, result) = support::swarm_seed(3955);
+    let row = result
+        .slashings
+        .iter()
+        .find(|r| r.validator == 65)
+        .unwrap_or_else(|| panic!("{label}: validator 65 has no slashing row"));
+    let found = row.found_slot.expect("found by an honest slasher");
+    let included = row
+        .included_slot
+        .expect("the slashing block is on the canonical chain");
+    assert!(included <= found + 32, "{label}: {row:?}");
+}

@@ -218,7 +218,10 @@ impl<P: Preset> Node<P> {
             }
         }
         let mut attester = Vec::new();
-        for slashing in self.slashing_pool.attester_slashings(&scratch.validators) {
+        let pooled = self
+            .slashing_pool
+            .attester_slashings_at::<P>(&scratch.validators, scratch.slot);
+        for slashing in pooled {
             if attester.len() as u64 >= P::MAX_ATTESTER_SLASHINGS {
                 break;
             }
@@ -263,7 +266,10 @@ impl<P: Preset> Node<P> {
                 messages.push(GossipMessage::ProposerSlashing(Box::new(slashing.clone())));
             }
         }
-        for slashing in self.slashing_pool.attester_slashings(&head.validators) {
+        let pooled = self
+            .slashing_pool
+            .attester_slashings_at::<P>(&head.validators, self.current_slot());
+        for slashing in pooled {
             messages.push(GossipMessage::AttesterSlashing(Box::new(slashing.clone())));
         }
         for message in messages {
