@@ -247,15 +247,7 @@ fn slashings_missed_while_offline_are_published_again() {
 #[test]
 fn a_slashing_the_observer_sees_late_counts_from_the_block_that_carried_it() {
     let (label, _, result) = support::swarm_seed(2489);
-    let row = result
-        .slashings
-        .iter()
-        .find(|r| r.validator == 229)
-        .unwrap_or_else(|| panic!("{label}: validator 229 has no slashing row"));
-    let found = row.found_slot.expect("found by an honest slasher");
-    let included = row
-        .included_slot
-        .expect("the slashing block is on the canonical chain");
+    let (row, found, included) = found_and_included(&label, &result, 229);
     let seen = row.slashed_slot.expect("the observer saw it slashed");
     assert!(included <= found + 32, "{label}: {row:?}");
     assert!(
@@ -268,18 +260,29 @@ fn a_slashing_the_observer_sees_late_counts_from_the_block_that_carried_it() {
 /// the canonical chain six blocks between slots 24 and 55, and a block carries one attester
 /// slashing. Validator 65's double vote, found alone at slot 24, waited behind six merged
 /// slashings found after it (the pool served the largest first) and was slashed at slot 57,
-/// past its 32-slot bound. A slashing held two epochs now goes first.
+/// past its 32-slot bound. A slashing whose offence is two epochs old now goes first.
 #[test]
 fn a_single_offender_is_not_starved_by_larger_slashings_found_after_it() {
     let (label, _, result) = support::swarm_seed(3955);
+    let (row, found, included) = found_and_included(&label, &result, 65);
+    assert!(included <= found + 32, "{label}: {row:?}");
+}
+
+/// `validator`'s slashing row, the slot an honest slasher found it and the slot of the
+/// canonical block that slashed it (both must be there).
+fn found_and_included<'a>(
+    label: &str,
+    result: &'a RunResult,
+    validator: u64,
+) -> (&'a simulator::slashing::SlashingRow, u64, u64) {
     let row = result
         .slashings
         .iter()
-        .find(|r| r.validator == 65)
-        .unwrap_or_else(|| panic!("{label}: validator 65 has no slashing row"));
+        .find(|r| r.validator == validator)
+        .unwrap_or_else(|| panic!("{label}: validator {validator} has no slashing row"));
     let found = row.found_slot.expect("found by an honest slasher");
     let included = row
         .included_slot
         .expect("the slashing block is on the canonical chain");
-    assert!(included <= found + 32, "{label}: {row:?}");
+    (row, found, included)
 }
